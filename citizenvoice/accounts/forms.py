@@ -1,0 +1,33 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from citizenvoice.accounts.models import Role
+from citizenvoice.core.forms import no_control_characters
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MANAGER: _l("Performance manager"),
+    Role.UNIT_OFFICIAL: _l("Unit official"),
+    Role.EVALUATOR: _l("Evaluator"),
+    Role.EXPERT: _l("Expert"),
+    Role.INSPECTOR: _l("Inspector"),
+}
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Username"), validators=[DataRequired(), Length(max=80), no_control_characters]
+    )
+    display_name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=120), no_control_characters]
+    )
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=12, max=200)])

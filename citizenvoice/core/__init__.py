@@ -1,0 +1,1 @@
+"""Shared foundations: database base class, errors, security headers, i18n, time."""

@@ -1,0 +1,1 @@
+"""Units, service points and the service catalogue."""
