@@ -23,6 +23,13 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("citizenvoice.accounts.manage", "bp"),
     ("citizenvoice.org.manage", "bp"),
     ("citizenvoice.audit.manage", "bp"),
+    ("citizenvoice.surveys.views", "bp"),
+    ("citizenvoice.surveys.manage", "bp"),
+    ("citizenvoice.surveys.api", "bp"),
+    ("citizenvoice.indicators.manage", "bp"),
+    ("citizenvoice.evaluations.manage", "bp"),
+    ("citizenvoice.tips.views", "bp"),
+    ("citizenvoice.tips.manage", "bp"),
 ]
 
 #: Model modules, imported so that metadata and migrations see every table.
@@ -30,6 +37,10 @@ MODEL_MODULES = [
     "citizenvoice.org.models",
     "citizenvoice.accounts.models",
     "citizenvoice.audit.models",
+    "citizenvoice.surveys.models",
+    "citizenvoice.indicators.models",
+    "citizenvoice.evaluations.models",
+    "citizenvoice.tips.models",
 ]
 
 

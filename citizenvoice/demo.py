@@ -21,7 +21,12 @@ from citizenvoice.org.models import Service, ServicePoint, Unit, UnitKind
 
 DEMO_PASSWORD = "citizenvoice-demo"  # noqa: S105 (published demo password, demo data only)
 #: Later domains append "module:function" entries; each receives the DemoCity.
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = [
+    "citizenvoice.surveys.demo:build_demo",
+    "citizenvoice.indicators.demo:build_demo",
+    "citizenvoice.evaluations.demo:build_demo",
+    "citizenvoice.tips.demo:build_demo",
+]
 
 UNITS = [
     # code, English, Chinese, kind, parent

@@ -1,0 +1,1 @@
+"""Surveys, QR-coded service points, ratings, tickets and kiosks."""

@@ -1,0 +1,1 @@
+"""Internal evaluations by evaluation subjects (superiors, deputies, experts, peers, self)."""

@@ -1,0 +1,1 @@
+"""Evaluation cycles, the indicator tree, consultations and self-reported figures."""

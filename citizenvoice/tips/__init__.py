@@ -1,0 +1,1 @@
+"""Anonymous tips about faked figures, with receipts, and their investigation."""
