@@ -142,9 +142,15 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Flask]
         return app
 
     yield build
+    truncated: list[Flask] = []
     for app in apps:
         with app.app_context():
-            if TEST_DB == "postgresql" and app is apps[0]:
+            if (
+                TEST_DB == "postgresql"
+                and app.config["DATABASE_URL"] == database_url
+                and not truncated
+            ):
+                truncated.append(app)
                 _truncate_all()
             db.session.remove()
             db.engine.dispose()

@@ -69,6 +69,11 @@ def _column_values(obj: Any, which: str) -> dict[str, Any]:
     return values
 
 
+def _entity_id(obj: Any) -> str | None:
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in key) if all(p is not None for p in key) else None
+
+
 def _changes(session: Session) -> list[dict[str, Any]]:
     changes = []
     for action, objects in (
@@ -92,7 +97,7 @@ def _changes(session: Session) -> list[dict[str, Any]]:
                 {
                     "action": action,
                     "entity_type": obj.__tablename__,
-                    "entity_id": str(inspect(obj).identity[0]) if inspect(obj).identity else None,
+                    "entity_id": _entity_id(obj),
                     "unit_id": unit_getter() if unit_getter else None,
                     "details": {"before": before, "after": after},
                 }

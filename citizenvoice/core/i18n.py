@@ -11,7 +11,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 LANG_COOKIE = "lang"
@@ -19,6 +19,8 @@ LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI speaks the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     languages: list[str] = current_app.config["LANGUAGES"]
     asked = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if asked in languages:
@@ -64,6 +66,14 @@ def init_i18n(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(directories)
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(remember_language)
+
+    @app.before_request
+    def _fresh_locale() -> None:
+        # Flask-Babel caches the locale on the app context, which an outer context (the CLI,
+        # tests) can share across requests; each request chooses its own language.
+        from flask_babel import refresh
+
+        refresh()
 
     @app.context_processor
     def language_context() -> dict[str, object]:

@@ -1,0 +1,1 @@
+"""Pure scoring core: plain data in, plain data out; no Flask, no database."""
