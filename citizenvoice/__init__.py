@@ -28,6 +28,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("citizenvoice.surveys.api", "bp"),
     ("citizenvoice.indicators.manage", "bp"),
     ("citizenvoice.evaluations.manage", "bp"),
+    ("citizenvoice.scoring.manage", "bp"),
     ("citizenvoice.tips.views", "bp"),
     ("citizenvoice.tips.manage", "bp"),
 ]
@@ -40,6 +41,7 @@ MODEL_MODULES = [
     "citizenvoice.surveys.models",
     "citizenvoice.indicators.models",
     "citizenvoice.evaluations.models",
+    "citizenvoice.scoring.models",
     "citizenvoice.tips.models",
 ]
 

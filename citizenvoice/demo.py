@@ -25,6 +25,7 @@ DEMO_STEPS: list[str] = [
     "citizenvoice.surveys.demo:build_demo",
     "citizenvoice.indicators.demo:build_demo",
     "citizenvoice.evaluations.demo:build_demo",
+    "citizenvoice.scoring.demo:build_demo",
     "citizenvoice.tips.demo:build_demo",
 ]
 

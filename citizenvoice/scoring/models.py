@@ -1,0 +1,1 @@
+"""Computed results and published snapshots."""
