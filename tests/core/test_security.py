@@ -102,3 +102,29 @@ def test_login_with_csrf_token_works(make_app, make_user) -> None:
         "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
     )
     assert response.status_code == 302
+
+
+def test_forbidden_and_oversize_pages(make_app, make_user) -> None:
+    app = make_app(MAX_CONTENT_LENGTH=1024)
+    client = app.test_client()
+    with app.app_context():
+        user = make_user(Role.EVALUATOR)
+        username = user.username
+    client.post("/login", data={"username": username, "password": PASSWORD})
+    response = client.get("/manage/accounts/")
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.get_data(as_text=True)
+    response = client.post("/login", data={"username": "x" * 5000, "password": "y"})
+    assert response.status_code == 413
+    assert "The upload is too large" in response.get_data(as_text=True)
+    assert_security_headers(response)
+
+
+def test_rate_limited_page_is_friendly(make_app) -> None:
+    app = make_app()
+    client = app.test_client()
+    for i in range(31):
+        response = client.post("/login", data={"username": f"u{i}", "password": "p" * 12})
+    assert response.status_code == 429
+    assert "Too many requests" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) > 0
