@@ -1,0 +1,1 @@
+"""Integrity analytics: pure detectors of faked ratings and figures, and comment screening."""
