@@ -29,6 +29,11 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("citizenvoice.indicators.manage", "bp"),
     ("citizenvoice.evaluations.manage", "bp"),
     ("citizenvoice.scoring.manage", "bp"),
+    ("citizenvoice.disclosure.views", "bp"),
+    ("citizenvoice.disclosure.api", "bp"),
+    ("citizenvoice.disclosure.manage", "bp"),
+    ("citizenvoice.inspections.manage", "bp"),
+    ("citizenvoice.integrity.manage", "bp"),
     ("citizenvoice.tips.views", "bp"),
     ("citizenvoice.tips.manage", "bp"),
 ]
@@ -42,6 +47,8 @@ MODEL_MODULES = [
     "citizenvoice.indicators.models",
     "citizenvoice.evaluations.models",
     "citizenvoice.scoring.models",
+    "citizenvoice.inspections.models",
+    "citizenvoice.disclosure.models",
     "citizenvoice.tips.models",
 ]
 

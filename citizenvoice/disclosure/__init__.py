@@ -1,0 +1,1 @@
+"""Public disclosure: dashboards, unit and service-point pages, open data, publication record."""

@@ -1,0 +1,1 @@
+"""Inspections and sample surveys that verify self-reported figures."""
