@@ -29,7 +29,7 @@ def empty_database_url(tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path}/migrated.sqlite"
 
 
-def test_upgrade_then_check_finds_no_difference(empty_database_url: str, capfd) -> None:
+def test_upgrade_then_check_finds_no_difference(empty_database_url: str) -> None:
     from citizenvoice import create_app
     from citizenvoice.extensions import db
 
@@ -37,8 +37,8 @@ def test_upgrade_then_check_finds_no_difference(empty_database_url: str, capfd) 
     runner = app.test_cli_runner()
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
+    # `db check` exits non-zero and lists the operations when models and migrations differ.
     result = runner.invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
-    assert "No new upgrade operations detected" in capfd.readouterr().out
     with app.app_context():
         db.engine.dispose()
