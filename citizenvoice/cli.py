@@ -80,6 +80,9 @@ def import_units(path: Path) -> None:
 
 def register_cli(app: Flask) -> None:
     from citizenvoice.demo import demo_command
+    from citizenvoice.tips.commands import tips_purge, tips_rotate_key
 
     for command in (create_admin, audit_verify, import_units, demo_command):
+        app.cli.add_command(command)
+    for command in (tips_purge, tips_rotate_key):
         app.cli.add_command(command)

@@ -8,6 +8,9 @@ from typing import Any
 ENV_PREFIX = "CITIZENVOICE_"
 _INT_SETTINGS = {
     "PROXY_COUNT",
+    "TIPS_RETENTION_DAYS",
+    "TIPS_REMINDER_DAYS",
+    "TIPS_MAX_FILE_BYTES",
     "WORKERS",
     "DEVICE_WINDOW_HOURS",
     "MIN_SAMPLE",
@@ -49,6 +52,23 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
         "MAIL_FROM": "citizenvoice@localhost",
+        # Anonymous tips (citizenvoice/tips). TIPS_KEY is a Fernet key (make one with
+        # ``Fernet.generate_key()`` from the ``cryptography`` package) that encrypts
+        # tip text, messages, notes and files; TIPS_OLD_KEYS lists earlier keys,
+        # comma-separated, still accepted for reading until ``flask tips-rotate-key`` has
+        # re-encrypted everything. TIPS_RECEIPT_KEY keys the HMAC under which receipts are stored
+        # (never rotate it: stored receipts would stop matching). Empty values are derived for
+        # development from SECRET_KEY with HKDF-SHA256; production requires explicit values.
+        "TIPS_KEY": "",
+        "TIPS_OLD_KEYS": "",
+        "TIPS_RECEIPT_KEY": "",
+        "TIPS_RETENTION_DAYS": 365,
+        "TIPS_REMINDER_DAYS": 14,
+        "TIPS_MAX_FILE_BYTES": 5 * 1024 * 1024,
+        "TIPS_FOLLOWUP_LIMIT": "10 per hour",
+        "TIPS_FOLLOWUP_GLOBAL_LIMIT": "600 per minute",
+        "TIPS_SUBMIT_LIMIT": "20 per hour",
+        "TIPS_SUBMIT_GLOBAL_LIMIT": "600 per hour",
     }
 
 
@@ -83,5 +103,11 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append(
             "with more than one worker, RATELIMIT_STORAGE_URI must be shared storage (redis://…)"
         )
+    # The tip keys are checked whenever the tip settings are present (always in create_app,
+    # which merges the defaults first): production never derives them from SECRET_KEY.
+    if "TIPS_KEY" in config and not str(config.get("TIPS_KEY") or ""):
+        problems.append("TIPS_KEY must be set to a Fernet key (tip encryption)")
+    if "TIPS_RECEIPT_KEY" in config and len(str(config.get("TIPS_RECEIPT_KEY") or "")) < 32:
+        problems.append("TIPS_RECEIPT_KEY must be a random string of at least 32 characters")
     if problems:
         raise ConfigError("; ".join(problems))
