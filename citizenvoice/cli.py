@@ -86,3 +86,7 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(command)
     for command in (tips_purge, tips_rotate_key):
         app.cli.add_command(command)
+    from citizenvoice.surveys.cli import COMMANDS as SURVEY_COMMANDS
+
+    for command in SURVEY_COMMANDS:
+        app.cli.add_command(command)

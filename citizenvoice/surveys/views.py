@@ -1,5 +1,218 @@
-"""The citizen's flow: /s/<token>, /t/<ticket>, /f/<code>."""
+"""The citizen's flow: /s/<token> (and /S/<token>), /t/<ticket>, the thank-you page, /f/<code>."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from citizenvoice.core.errors import NotFound
+from citizenvoice.core.ratelimit import client_key
+from citizenvoice.extensions import db, limiter
+from citizenvoice.org.models import ServicePoint
+from citizenvoice.surveys import integrity, services
+from citizenvoice.surveys.channels import ticket_by_code, ticket_is_used
+from citizenvoice.surveys.forms import HONEYPOT, LEVEL_LABELS, RatingFormBase, rating_form
+from citizenvoice.surveys.models import Rating, Ticket
 
 bp = Blueprint("surveys", __name__)
+
+DEFAULT_LIMITS = {
+    # Generous per address: 300 phones behind one Wi-Fi must all be able to rate.
+    "SURVEY_IP_LIMIT": "1000 per hour",
+    "SURVEY_PAGE_LIMIT": "3000 per hour",
+    # Strict per device cookie; requests without a device cookie share a key per address.
+    "SURVEY_DEVICE_LIMIT": "10 per hour",
+    "SURVEY_COOKIELESS_LIMIT": "10 per hour",
+}
+
+
+def _setting(name: str) -> str:
+    return str(current_app.config.get(name, DEFAULT_LIMITS[name]))
+
+
+def _device_or_cookieless_limit() -> str:
+    if integrity.has_device():
+        return _setting("SURVEY_DEVICE_LIMIT")
+    return _setting("SURVEY_COOKIELESS_LIMIT")
+
+
+def rate_limits(view: Any) -> Any:
+    """The survey's limits: per address for pages and posts, per device for posts."""
+    view = limiter.limit(
+        lambda: _setting("SURVEY_PAGE_LIMIT"), key_func=client_key, methods=["GET"], scope="sv-get"
+    )(view)
+    view = limiter.limit(
+        lambda: _setting("SURVEY_IP_LIMIT"), key_func=client_key, methods=["POST"], scope="sv-ip"
+    )(view)
+    return limiter.limit(
+        _device_or_cookieless_limit,
+        key_func=integrity.device_limit_key,
+        methods=["POST"],
+        scope="sv-device",
+    )(view)
+
+
+def _lang() -> str:
+    return str(getattr(g, "lang", None) or _current_lang())
+
+
+def _current_lang() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def _render_form(point: ServicePoint, form: RatingFormBase, action: str, status: int = 200) -> Any:
+    response = make_response(
+        render_template(
+            "surveys/rate.html", point=point, form=form, action=action, honeypot=HONEYPOT
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if integrity.device_id() is None:
+        _ident, signed = integrity.new_device_cookie()
+        integrity.set_device_cookie(response, signed)
+    return response
+
+
+def _submission(
+    form: RatingFormBase, version: Any, token: integrity.FormToken, device: str | None
+) -> services.Submission:
+    return services.Submission(
+        overall=form.overall.data,
+        answers=form.answers(version),
+        service_id=form.service.data or None,
+        comment=form.comment.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_details=form.contact_details.data or "",
+        nonce=token.nonce,
+        device_hash=integrity.device_hash(device),
+        ip_hash=integrity.ip_hash(),
+        answered_seconds=round(max(time.time() - token.issued_at, 0.0), 2),
+        is_honeypot=bool((getattr(form, HONEYPOT).data or "").strip()),
+    )
+
+
+def _rules() -> services.Rules:
+    return services.Rules(
+        device_window_hours=int(current_app.config.get("DEVICE_WINDOW_HOURS", 24)),
+        min_seconds=integrity.min_seconds(),
+    )
+
+
+def _thanks(rating: Rating) -> Any:
+    return redirect(url_for("surveys.thanks", nonce=rating.nonce), code=303)
+
+
+def _show(point: ServicePoint, action: str) -> Any:
+    version = services.version_for_point(point)
+    form = rating_form(version, point, _lang(), formdata=None)
+    form.ft.data = integrity.issue_form_token()
+    db.session.commit()  # the default survey may just have been created
+    return _render_form(point, form, action)
+
+
+def _submit(point: ServicePoint, action: str, ticket: Ticket | None = None) -> Any:
+    """Validate, store once (idempotent by nonce and ticket), then redirect to the thanks page."""
+    version = services.version_for_point(point)
+    form = rating_form(version, point, _lang())
+    token = integrity.read_form_token(form.ft.data)
+    if token is None:
+        form.ft.data = integrity.issue_form_token()
+        form.form_errors.append(_("This form has expired. Please choose your answers again."))
+        return _render_form(point, form, action, 400)
+    earlier = services.rating_by_nonce(token.nonce)
+    if earlier is not None:
+        return _thanks(earlier)
+    if not form.validate():
+        return _render_form(point, form, action, 400)
+    device = integrity.device_id()
+    signed = None
+    if device is None:
+        device, signed = integrity.new_device_cookie()
+    submission = _submission(form, version, token, device)
+    submission.ticket_id = ticket.id if ticket else None
+    try:
+        rating = services.submit_rating(point, version, submission, _rules())
+        db.session.commit()
+    except services.RatingError as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _render_form(point, form, action, 400)
+    except IntegrityError:
+        # The same form sent twice at once, or a ticket used by someone else meanwhile.
+        db.session.rollback()
+        first = services.rating_by_nonce(token.nonce)
+        if first is not None:
+            return _thanks(first)
+        if ticket is not None:
+            return _ticket_used()
+        raise
+    response = _thanks(rating)
+    if signed:
+        integrity.set_device_cookie(response, signed)
+    return response
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"], endpoint="rate")
+@bp.route("/S/<token>", methods=["GET", "POST"], endpoint="rate")
+@rate_limits
+def rate(token: str) -> Any:
+    point = services.point_by_token(token)
+    action = url_for("surveys.rate", token=point.token)
+    if request.method == "POST":
+        return _submit(point, action)
+    return _show(point, action)
+
+
+def _ticket_used() -> Any:
+    return render_template("surveys/ticket_used.html"), 410
+
+
+@bp.route("/t/<ticket>", methods=["GET", "POST"])
+@rate_limits
+def ticket(ticket: str) -> Any:
+    found = ticket_by_code(ticket)
+    if ticket_is_used(found):
+        return _ticket_used()
+    point = db.session.get(ServicePoint, found.service_point_id)
+    if point is None or not point.is_active or not point.unit.is_active:
+        raise services.TokenRetired(_("This service point no longer takes ratings."))
+    action = url_for("surveys.ticket", ticket=ticket.upper())
+    if request.method == "POST":
+        return _submit(point, action, found)
+    return _show(point, action)
+
+
+@bp.route("/thanks/<nonce>")
+def thanks(nonce: str) -> Any:
+    rating = services.rating_by_nonce(nonce) if len(nonce) <= 40 else None
+    if rating is None:
+        raise NotFound()
+    response = make_response(render_template("surveys/thanks.html", rating=rating))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/f/<code>")
+def follow_up(code: str) -> Any:
+    rating = services.rating_by_follow_up(code)
+    response = make_response(
+        render_template("surveys/follow_up.html", rating=rating, levels=LEVEL_LABELS)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,172 @@
+"""Integrity at submission: the form token, the device cookie and the daily-salted address hash.
+
+Nothing here stores a raw address or user agent: the address is turned into a keyed hash with
+the day's salt, and the device cookie is a signed random id that is hashed before storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import Response, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import delete, select
+
+from citizenvoice.core.db import utcnow
+from citizenvoice.extensions import db
+from citizenvoice.surveys.models import IpSalt
+
+DEVICE_COOKIE = "cv_device"
+DEVICE_COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
+#: A submit sooner than this after the form was shown is flagged "too fast".
+MIN_SECONDS = 3.0
+#: Form tokens older than this are refused (the page was left open for days).
+FORM_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
+def _serializer(purpose: str) -> URLSafeSerializer:
+    return URLSafeSerializer(str(current_app.config["SECRET_KEY"]), salt=f"surveys.{purpose}")
+
+
+def _keyed(value: str, purpose: str, extra: str = "") -> str:
+    secret = f"{current_app.config['SECRET_KEY']}:{extra}".encode()
+    return hmac.new(secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+# ---- form token: a one-time nonce and the time the form was shown ----------------------------
+
+
+@dataclass(frozen=True)
+class FormToken:
+    nonce: str
+    issued_at: float
+
+
+def issue_form_token(issued_at: float | None = None) -> str:
+    """A signed hidden-field value: a fresh nonce and the time the form is shown."""
+    nonce = secrets.token_urlsafe(18)
+    return _serializer("form").dumps([nonce, round(issued_at or time.time(), 3)])
+
+
+def read_form_token(value: str | None) -> FormToken | None:
+    """The nonce and issue time of a genuine, unexpired form token; None otherwise."""
+    if not value or len(value) > 200:
+        return None
+    try:
+        nonce, issued_at = _serializer("form").loads(value)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(nonce, str) or not isinstance(issued_at, int | float):
+        return None
+    if not 0 <= time.time() - issued_at <= FORM_TOKEN_MAX_AGE + 60:
+        return None
+    return FormToken(nonce, float(issued_at))
+
+
+def min_seconds() -> float:
+    return float(current_app.config.get("SURVEY_MIN_SECONDS", MIN_SECONDS))
+
+
+# ---- device cookie ---------------------------------------------------------------------------
+
+
+def device_id() -> str | None:
+    """The random id in this browser's signed device cookie, or None without a valid one."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw or len(raw) > 200:
+        return None
+    try:
+        value = _serializer("device").loads(raw)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def new_device_cookie() -> tuple[str, str]:
+    """A fresh (device id, signed cookie value)."""
+    ident = secrets.token_hex(16)
+    return ident, str(_serializer("device").dumps(ident))
+
+
+def set_device_cookie(response: Response, signed: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        signed,
+        max_age=DEVICE_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+
+
+def device_hash(ident: str | None) -> str | None:
+    return _keyed(ident, "device") if ident else None
+
+
+def device_limit_key() -> str:
+    """The per-device rate-limit key (cookieless requests share their address's key)."""
+    ident = device_id()
+    if ident is None:
+        from citizenvoice.core.ratelimit import client_key
+
+        return "nodevice:" + client_key()
+    return "device:" + _keyed(ident, "limit")
+
+
+def has_no_device() -> bool:
+    return device_id() is None
+
+
+def has_device() -> bool:
+    return device_id() is not None
+
+
+# ---- client address: keyed hash with a daily salt --------------------------------------------
+
+
+def salt_for(day: date) -> str:
+    """The salt of ``day``, created on first use (safe when two requests race to create it)."""
+    cache: dict[date, str] = current_app.extensions.setdefault("surveys.ip_salts", {})
+    if day in cache:
+        return cache[day]
+    salt = db.session.get(IpSalt, day)
+    created = salt is None
+    if salt is None:
+        from citizenvoice.surveys.rollups import upsert_statement
+
+        statement = upsert_statement(
+            IpSalt.__table__, {"day": day, "salt": secrets.token_hex(32)}, ["day"], None
+        )
+        db.session.execute(statement)
+        salt = db.session.get(IpSalt, day)
+    assert salt is not None
+    if not created:  # a salt made in this transaction may still be rolled back
+        cache.clear()
+        cache[day] = salt.salt
+    return salt.salt
+
+
+def ip_hash() -> str | None:
+    addr = request.remote_addr
+    if not addr:
+        return None
+    today = utcnow().date()
+    return _keyed(addr, "ip", salt_for(today))
+
+
+def purge_salts(retention_days: int) -> int:
+    """Delete salts older than the retention period; returns how many were deleted."""
+    cutoff = utcnow().date() - timedelta(days=retention_days)
+    result = db.session.execute(delete(IpSalt).where(IpSalt.day < cutoff))
+    db.session.flush()
+    current_app.extensions.pop("surveys.ip_salts", None)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def salt_days() -> list[date]:
+    return list(db.session.scalars(select(IpSalt.day).order_by(IpSalt.day)))

@@ -1,0 +1,377 @@
+"""Surveys and ratings: which questions a point asks, storing ratings, flags and their decisions."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from citizenvoice.audit.services import record_event
+from citizenvoice.core.db import utcnow
+from citizenvoice.core.errors import DomainError, InvalidTransition, NotFound
+from citizenvoice.extensions import db
+from citizenvoice.integrity.masking import mask_personal_data
+from citizenvoice.org.models import RetiredPointToken, ServicePoint
+from citizenvoice.surveys.models import (
+    FlagKind,
+    FlagStatus,
+    PointSurvey,
+    Question,
+    QuestionKind,
+    Rating,
+    RatingAnswer,
+    RatingContact,
+    RatingFlag,
+    Survey,
+    SurveyVersion,
+)
+from citizenvoice.surveys.qr import TOKEN_ALPHABET, normalize_token
+from citizenvoice.surveys.rollups import add_to_rollup
+
+DEFAULT_SURVEY_CODE = "default"
+FOLLOW_UP_LENGTH = 16
+COMMENT_MAX = 2000
+
+#: (code, kind, English, Chinese) of the default survey's dimension questions.
+DEFAULT_QUESTIONS = [
+    (
+        "waiting",
+        QuestionKind.SCALE,
+        "How satisfied are you with the waiting time?",
+        "您对等候时间是否满意？",
+    ),
+    (
+        "attitude",
+        QuestionKind.SCALE,
+        "How satisfied are you with the staff's attitude?",
+        "您对工作人员的服务态度是否满意？",
+    ),
+    (
+        "clarity",
+        QuestionKind.SCALE,
+        "How satisfied are you with how clearly you were told what to bring and do?",
+        "您对所需材料和办理手续告知的清楚程度是否满意？",
+    ),
+    ("resolved", QuestionKind.YES_NO, "Was your matter resolved?", "您的事项是否已办结？"),
+    (
+        "gifts",
+        QuestionKind.YES_NO,
+        "Were you asked for gifts, favours or extra fees?",
+        "是否有人向您索要礼品、好处或额外费用？",
+    ),
+]
+
+
+class RatingError(DomainError):
+    """A rating cannot be stored as sent (a value out of range, a question of another survey)."""
+
+
+class TokenRetired(DomainError):
+    """The QR code was replaced; its address answers 410."""
+
+    status = 410
+
+
+# ---- surveys ---------------------------------------------------------------------------------
+
+
+def create_default_survey() -> Survey:
+    """The default survey in English and Chinese, version 1 (flushes)."""
+    survey = Survey(
+        code=DEFAULT_SURVEY_CODE, name="Service satisfaction", name_zh="服务满意度", is_default=True
+    )
+    version = SurveyVersion(survey=survey, number=1)
+    for position, (code, kind, text, text_zh) in enumerate(DEFAULT_QUESTIONS):
+        version.questions.append(
+            Question(code=code, kind=kind, text=text, text_zh=text_zh, position=position)
+        )
+    db.session.add(survey)
+    db.session.flush()
+    return survey
+
+
+def default_survey() -> Survey:
+    survey = db.session.scalar(select(Survey).where(Survey.is_default).order_by(Survey.id))
+    if survey is not None:
+        return survey
+    try:
+        with db.session.begin_nested():
+            return create_default_survey()
+    except IntegrityError:  # another request created it at the same moment
+        return db.session.scalars(select(Survey).where(Survey.code == DEFAULT_SURVEY_CODE)).one()
+
+
+def current_version(survey: Survey) -> SurveyVersion:
+    version = db.session.scalar(
+        select(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey.id)
+        .order_by(SurveyVersion.number.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise NotFound()
+    return version
+
+
+def survey_for_point(point: ServicePoint) -> Survey:
+    assigned = db.session.get(PointSurvey, point.id)
+    if assigned is not None:
+        survey = db.session.get(Survey, assigned.survey_id)
+        if survey is not None:
+            return survey
+    return default_survey()
+
+
+def version_for_point(point: ServicePoint) -> SurveyVersion:
+    """The survey version a service point asks now."""
+    return current_version(survey_for_point(point))
+
+
+def is_locked(version: SurveyVersion) -> bool:
+    """A version that any rating answers can no longer change."""
+    return bool(db.session.scalar(select(exists().where(Rating.survey_version_id == version.id))))
+
+
+# ---- finding things by public token ----------------------------------------------------------
+
+
+def point_by_token(token: str) -> ServicePoint:
+    """The active service point of a QR token; NotFound or TokenRetired otherwise."""
+    canonical = normalize_token(token)
+    if canonical is None:
+        raise NotFound()
+    point = db.session.scalar(select(ServicePoint).where(ServicePoint.token == canonical))
+    if point is None:
+        if db.session.get(RetiredPointToken, canonical) is not None:
+            raise TokenRetired(_l("This code is no longer in use."))
+        raise NotFound()
+    if not point.is_active or not point.unit.is_active:
+        raise TokenRetired(_l("This service point no longer takes ratings."))
+    return point
+
+
+def normalize_follow_up(code: str) -> str | None:
+    compact = code.replace("-", "").replace(" ", "").upper()
+    if len(compact) != FOLLOW_UP_LENGTH or not set(compact) <= set(TOKEN_ALPHABET):
+        return None
+    return compact
+
+
+def rating_by_follow_up(code: str) -> Rating:
+    canonical = normalize_follow_up(code)
+    rating = None
+    if canonical is not None:
+        rating = db.session.scalar(select(Rating).where(Rating.follow_up_code == canonical))
+    if rating is None:
+        raise NotFound()
+    return rating
+
+
+def rating_by_nonce(nonce: str) -> Rating | None:
+    return db.session.scalar(select(Rating).where(Rating.nonce == nonce))
+
+
+# ---- storing ratings -------------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    """A rating as sent, already parsed; the service decides flags and counting."""
+
+    overall: int
+    #: question id → value
+    answers: dict[int, int] = field(default_factory=dict)
+    service_id: int | None = None
+    comment: str = ""
+    contact_name: str = ""
+    contact_details: str = ""
+    nonce: str | None = None
+    device_hash: str | None = None
+    ip_hash: str | None = None
+    answered_seconds: float | None = None
+    is_honeypot: bool = False
+    ticket_id: int | None = None
+    kiosk_id: int | None = None
+    client_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    device_window_hours: int = 24
+    min_seconds: float = 3.0
+
+
+def _check(point: ServicePoint, version: SurveyVersion, sub: Submission) -> None:
+    if sub.overall not in range(1, 6):
+        raise RatingError(_l("Please choose how satisfied you are overall."))
+    questions = {q.id: q for q in version.questions}
+    for question_id, value in sub.answers.items():
+        question = questions.get(question_id)
+        allowed = range(1, 6) if question and question.kind is QuestionKind.SCALE else (0, 1)
+        if question is None or value not in allowed:
+            raise RatingError(_l("One of the answers is not valid."))
+    if sub.service_id is not None and sub.service_id not in {s.id for s in point.services}:
+        raise RatingError(_l("This service is not offered here."))
+    if len(sub.comment) > COMMENT_MAX:
+        raise RatingError(_l("The comment is too long."))
+
+
+def _is_repeat_device(point: ServicePoint, sub: Submission, rules: Rules, now: datetime) -> bool:
+    if sub.device_hash is None:
+        return False
+    since = now - timedelta(hours=rules.device_window_hours)
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Rating.device_hash == sub.device_hash,
+                    Rating.service_point_id == point.id,
+                    Rating.created_at >= since,
+                    Rating.is_counted,
+                )
+            )
+        )
+    )
+
+
+def submission_flags(
+    point: ServicePoint, sub: Submission, rules: Rules, now: datetime
+) -> list[FlagKind]:
+    flags = []
+    if sub.is_honeypot:
+        flags.append(FlagKind.HONEYPOT)
+    if sub.answered_seconds is not None and sub.answered_seconds < rules.min_seconds:
+        flags.append(FlagKind.TOO_FAST)
+    if _is_repeat_device(point, sub, rules, now):
+        flags.append(FlagKind.DUPLICATE_DEVICE)
+    return flags
+
+
+def new_follow_up_code() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(FOLLOW_UP_LENGTH))
+
+
+def submit_rating(
+    point: ServicePoint, version: SurveyVersion, sub: Submission, rules: Rules | None = None
+) -> Rating:
+    """Store a rating with its answers, contact and integrity flags; count it if unflagged.
+
+    A repeated nonce, ticket or kiosk id raises IntegrityError at the flush: the caller rolls
+    back and looks up the first rating (the database decides, not a check before inserting).
+    """
+    rules = rules or Rules()
+    _check(point, version, sub)
+    now = sub.created_at or utcnow()
+    flags = submission_flags(point, sub, rules, now)
+    comment = sub.comment.strip() or None
+    contact = sub.contact_details.strip()
+    rating = Rating(
+        service_point_id=point.id,
+        service_id=sub.service_id,
+        survey_version_id=version.id,
+        overall=sub.overall,
+        created_at=now,
+        is_verified=sub.ticket_id is not None,
+        is_counted=not flags,
+        has_contact=bool(contact),
+        comment=comment,
+        comment_masked=mask_personal_data(comment) if comment else None,
+        follow_up_code=new_follow_up_code() if comment or contact else None,
+        device_hash=sub.device_hash,
+        ip_hash=sub.ip_hash,
+        answered_seconds=sub.answered_seconds,
+        nonce=sub.nonce,
+        ticket_id=sub.ticket_id,
+        kiosk_id=sub.kiosk_id,
+        client_id=sub.client_id,
+    )
+    db.session.add(rating)
+    db.session.flush()
+    for question_id, value in sub.answers.items():
+        db.session.add(RatingAnswer(rating_id=rating.id, question_id=question_id, value=value))
+    if contact:
+        db.session.add(
+            RatingContact(
+                rating_id=rating.id, name=sub.contact_name.strip()[:120], details=contact[:200]
+            )
+        )
+    for kind in flags:
+        db.session.add(RatingFlag(rating=rating, kind=kind, created_at=now))
+    if rating.is_counted:
+        add_to_rollup(rating, answers=sub.answers)
+    db.session.flush()
+    return rating
+
+
+# ---- flags -----------------------------------------------------------------------------------
+
+BLOCKING = (FlagStatus.OPEN, FlagStatus.CONFIRMED)
+
+
+def _recount(rating: Rating) -> None:
+    """Bring ``is_counted`` and the rollup in line with the rating's flags."""
+    db.session.flush()
+    blocked = db.session.scalar(
+        select(func.count(RatingFlag.id)).where(
+            RatingFlag.rating_id == rating.id, RatingFlag.status.in_(BLOCKING)
+        )
+    )
+    should_count = not blocked
+    if should_count != rating.is_counted:
+        rating.is_counted = should_count
+        add_to_rollup(rating, 1 if should_count else -1)
+    db.session.flush()
+
+
+def add_flag(
+    rating: Rating, kind: FlagKind, reason: str = "", staff_id: int | None = None
+) -> RatingFlag:
+    """Flag a rating (it stops counting until a person clears every flag)."""
+    flag = RatingFlag(rating=rating, kind=kind, reason=reason.strip())
+    db.session.add(flag)
+    _recount(rating)
+    if staff_id is not None:
+        record_event(
+            "rating_flag.created",
+            "rating_flags",
+            flag.id,
+            unit_id=rating.service_point.unit_id,
+            kind=kind.value,
+            rating_id=rating.id,
+            reason=flag.reason,
+        )
+    return flag
+
+
+def get_flag(flag_id: int) -> RatingFlag:
+    flag = db.session.get(RatingFlag, flag_id)
+    if flag is None:
+        raise NotFound()
+    return flag
+
+
+def decide_flag(flag: RatingFlag, confirm: bool, reason: str, staff_id: int | None) -> None:
+    """Confirm (keep the rating out) or clear (count it again if no other flag holds it)."""
+    if flag.status is not FlagStatus.OPEN:
+        raise InvalidTransition(_l("This flag has already been decided."))
+    if not reason.strip():
+        raise DomainError(_l("Please give a reason for the decision."))
+    flag.status = FlagStatus.CONFIRMED if confirm else FlagStatus.CLEARED
+    flag.decided_by_id = staff_id
+    flag.decided_at = utcnow()
+    flag.reason = reason.strip()
+    _recount(flag.rating)
+    record_event(
+        f"rating_flag.{flag.status.value}",
+        "rating_flags",
+        flag.id,
+        unit_id=flag.rating.service_point.unit_id,
+        kind=flag.kind.value,
+        rating_id=flag.rating_id,
+        reason=flag.reason,
+    )
