@@ -5,22 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from citizenvoice.extensions import db
-from citizenvoice.org.models import Unit
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
 def home() -> Any:
-    units = db.session.scalars(
-        select(Unit)
-        .where(Unit.is_active.is_(True))
-        .order_by(Unit.parent_id.is_not(None), Unit.name)
-    ).all()
-    return render_template("core/home.html", units=units)
+    from citizenvoice.disclosure.labels import GRADE_LABELS
+    from citizenvoice.disclosure.services import at_a_glance, published_cycle
+
+    glance = at_a_glance(published_cycle(None))
+    return render_template("core/home.html", glance=glance, grade_labels=GRADE_LABELS)
 
 
 @bp.route("/healthz")

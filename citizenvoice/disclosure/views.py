@@ -1,5 +1,337 @@
 """Public dashboards and pages: /units/…, /points/…, methodology, publication record."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from citizenvoice.disclosure import charts, services
+from citizenvoice.disclosure.labels import (
+    DIRECTION_LABELS,
+    FUNNEL_LABELS,
+    GRADE_LABELS,
+    LEVEL_LABELS,
+    NOTE_LABELS,
+    SOURCE_LABELS,
+    WEEKDAY_LABELS,
+)
+from citizenvoice.org.models import Unit
+from citizenvoice.scoring.engine import DEFAULT_GRADE_BANDS
+from citizenvoice.scoring.stats import DEFAULT_MIN_SAMPLE, FunnelUnit, funnel_plot
 
 bp = Blueprint("disclosure", __name__)
+
+
+@bp.app_context_processor
+def _chart_settings() -> dict[str, Any]:
+    from citizenvoice.disclosure.plotly_css import MAPLIBRE_STYLE_ID
+
+    return {"maplibre_style_id": MAPLIBRE_STYLE_ID}
+
+
+COMMENTS_PER_PAGE = 20
+MAX_PAGE = 10_000
+#: Months shown on the unit and service point pages.
+MONTHS_SHOWN = 24
+
+
+def current_lang() -> str:
+    return str(get_locale() or "en")[:2]
+
+
+def min_sample() -> int:
+    return int(current_app.config.get("MIN_SAMPLE", DEFAULT_MIN_SAMPLE))
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "grade_labels": GRADE_LABELS,
+        "level_labels": LEVEL_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "note_labels": NOTE_LABELS,
+        "funnel_labels": FUNNEL_LABELS,
+        "direction_labels": DIRECTION_LABELS,
+        "min_sample": min_sample(),
+    }
+
+
+def _month_chart(months: list[services.Period], title: str) -> tuple[dict[str, Any], list[Any]]:
+    rows = [(m, m.index(min_sample())) for m in months]
+    figure = charts.interval_series(
+        [charts.Point(m.key, i.value, i.lower, i.upper, m.n) for m, i in rows],
+        title=title,
+        y_title=_("Satisfaction index (0–100)"),
+        x_title=_("Month"),
+        hover_n=_("ratings"),
+    )
+    return figure, rows
+
+
+def _level_chart(total: services.Period, title: str) -> dict[str, Any]:
+    return charts.bars(
+        [str(label) for label in LEVEL_LABELS],
+        list(total.levels),
+        title=title,
+        y_title=_("Ratings"),
+    )
+
+
+def _months_window(days: list[Any]) -> list[services.Period]:
+    return services.monthly(days)[-MONTHS_SHOWN:]
+
+
+@bp.route("/units/")
+def units() -> Any:
+    """Every active unit as a tree."""
+    from sqlalchemy import select
+
+    from citizenvoice.extensions import db
+
+    rows = list(
+        db.session.scalars(select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.name))
+    )
+    children: dict[int | None, list[Unit]] = {}
+    ids = {u.id for u in rows}
+    for unit in rows:
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(parent, []).append(unit)
+    return render_template("disclosure/units.html", children=children)
+
+
+@bp.route("/units/<code>")
+def unit(code: str) -> Any:
+    unit = services.active_unit(code)
+    if unit is None:
+        abort(404)
+    cycles = services.published_cycles()
+    trend = services.unit_trend(unit, cycles)
+    current = trend[-1] if trend else None
+    lines: list[services.IndicatorLine] = []
+    if current is not None:
+        published = next(c for c in cycles if c.cycle.id == current.cycle.id)
+        lines = services.indicator_lines(current.cycle, published.data, unit)
+    subtree = services.subtree_ids(unit.id)
+    points = services.point_ids(subtree)
+    days = services.daily_rollups(points)
+    months = _months_window(days)
+    month_figure, month_rows = _month_chart(months, _("Citizen satisfaction by month"))
+    total = services.total_levels(
+        [d for d in days if f"{d[0]:%Y-%m}" >= (months[0].key if months else "")]
+    )
+    trend_figure = charts.interval_series(
+        [
+            charts.Point(
+                r.cycle.display_name(current_lang()),
+                r.result.get("total"),
+                r.result.get("lower"),
+                r.result.get("upper"),
+                r.result.get("ratings_used"),
+            )
+            for r in trend
+        ],
+        title=_("Total score over cycles"),
+        y_title=_("Score (0–100)"),
+        hover_n=_("ratings"),
+    )
+    own_points = [p for p in unit.service_points if p.is_active]
+    sub_units = sorted((u for u in unit.children if u.is_active), key=lambda u: u.name)
+    return render_template(
+        "disclosure/unit.html",
+        unit=unit,
+        trend=trend,
+        current=current,
+        lines=lines,
+        month_rows=month_rows,
+        month_figure=month_figure,
+        total=total,
+        level_figure=_level_chart(total, _("Answers by level")),
+        trend_figure=trend_figure,
+        corrections=services.unit_corrections(unit, cycles),
+        own_points=own_points,
+        sub_units=sub_units,
+        **_common(),
+    )
+
+
+@bp.route("/units/<code>/comments")
+def unit_comments(code: str) -> Any:
+    unit = services.active_unit(code)
+    if unit is None:
+        abort(404)
+    page = _page()
+    points = services.point_ids(services.subtree_ids(unit.id))
+    comments, more = services.public_comments(
+        points, COMMENTS_PER_PAGE, (page - 1) * COMMENTS_PER_PAGE
+    )
+    return render_template(
+        "disclosure/comments.html",
+        owner=unit,
+        back=("disclosure.unit", unit.code),
+        comments=comments,
+        page=page,
+        more=more,
+        **_common(),
+    )
+
+
+@bp.route("/points/<code>")
+def point(code: str) -> Any:
+    point = services.active_point(code)
+    if point is None:
+        abort(404)
+    days = services.daily_rollups([point.id])
+    months = _months_window(days)
+    month_figure, month_rows = _month_chart(months, _("Ratings over time"))
+    since = months[0].key if months else ""
+    window = [d for d in days if f"{d[0]:%Y-%m}" >= since]
+    total = services.total_levels(window)
+    weekdays = services.by_weekday(window)
+    weekday_figure = charts.bars(
+        [str(label) for label in WEEKDAY_LABELS],
+        [w.n for w in weekdays],
+        title=_("Ratings by day of the week"),
+        y_title=_("Ratings"),
+    )
+    return render_template(
+        "disclosure/point.html",
+        point=point,
+        month_rows=month_rows,
+        month_figure=month_figure,
+        total=total,
+        level_figure=_level_chart(total, _("Distribution of answers")),
+        weekdays=list(zip(WEEKDAY_LABELS, weekdays, strict=True)),
+        weekday_figure=weekday_figure,
+        **_common(),
+    )
+
+
+@bp.route("/points/<code>/comments")
+def point_comments(code: str) -> Any:
+    point = services.active_point(code)
+    if point is None:
+        abort(404)
+    page = _page()
+    comments, more = services.public_comments(
+        [point.id], COMMENTS_PER_PAGE, (page - 1) * COMMENTS_PER_PAGE
+    )
+    return render_template(
+        "disclosure/comments.html",
+        owner=point,
+        back=("disclosure.point", point.code),
+        comments=comments,
+        page=page,
+        more=more,
+        **_common(),
+    )
+
+
+@bp.route("/search")
+def search() -> Any:
+    term = request.args.get("q", "", type=str)[: services.SEARCH_MAX]
+    results = services.search(term)
+    return render_template("disclosure/search.html", term=term, results=results)
+
+
+def _cycle_or_404() -> services.PublishedCycle | None:
+    code = request.args.get("cycle", "", type=str)
+    published = services.published_cycle(code)
+    if code and published is None:
+        abort(404)
+    return published
+
+
+@bp.route("/compare")
+def compare() -> Any:
+    """Units against the overall mean on a funnel plot: never a ranking."""
+    published = _cycle_or_404()
+    figure = None
+    points: list[Any] = []
+    plot = None
+    if published is not None:
+        units = published.data.get("units", [])
+        names = {
+            u["code"]: (
+                u.get("name_zh") if current_lang() == "zh" and u.get("name_zh") else u["name"]
+            )
+            for u in units
+        }
+        plot = funnel_plot(
+            [
+                FunnelUnit(u["code"], u.get("citizen_index"), int(u.get("ratings_used") or 0))
+                for u in units
+            ]
+        )
+        points = sorted(plot.points, key=lambda p: names.get(p.key, p.key))
+        figure = charts.funnel(
+            [
+                charts.FunnelEntry(names.get(p.key, p.key), p.value, p.n, p.classification)
+                for p in points
+            ],
+            plot.mean,
+            [
+                {
+                    "n": c.n,
+                    "lower_95": c.lower_95,
+                    "upper_95": c.upper_95,
+                    "lower_998": c.lower_998,
+                    "upper_998": c.upper_998,
+                }
+                for c in plot.curve
+            ],
+            title=_("Citizen satisfaction index against the number of ratings"),
+            x_title=_("Ratings (log scale)"),
+            y_title=_("Satisfaction index (0–100)"),
+            limit_names={
+                "95": _("95% limits"),
+                "998": _("99.8% limits"),
+                "mean": _("Overall mean"),
+            },
+        )
+        points = [(p, names.get(p.key, p.key)) for p in points]
+    return render_template(
+        "disclosure/compare.html",
+        published=published,
+        cycles=services.published_cycles(),
+        figure=figure,
+        points=points,
+        plot=plot,
+        **_common(),
+    )
+
+
+@bp.route("/methodology")
+def methodology() -> Any:
+    published = _cycle_or_404()
+    lines: list[services.IndicatorLine] = []
+    if published is not None:
+        lines = services.indicator_lines(published.cycle, published.data)
+    bands = current_app.config.get("GRADE_BANDS") or {
+        b.code: b.min_score for b in DEFAULT_GRADE_BANDS
+    }
+    if not isinstance(bands, dict):
+        bands = dict(bands)
+    return render_template(
+        "disclosure/methodology.html",
+        published=published,
+        cycles=services.published_cycles(),
+        lines=lines,
+        bands=sorted(bands.items(), key=lambda kv: -float(kv[1])),
+        margin=current_app.config.get("DIVERGENCE_MARGIN", 15.0),
+        **_common(),
+    )
+
+
+@bp.route("/publications")
+def publications() -> Any:
+    records, head = services.publication_record()
+    return render_template("disclosure/publications.html", records=records, head=head)

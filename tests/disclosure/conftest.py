@@ -1,0 +1,48 @@
+"""A published city for disclosure tests: the scoring worked example, computed and published."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from citizenvoice.extensions import db
+from tests.scoring.conftest import (  # noqa: F401 (fixtures)
+    IN_PERIOD,
+    add_evaluations,
+    add_figure,
+    add_ratings,
+    make_cycle,
+    make_node,
+    worked_example,
+)
+
+
+@pytest.fixture
+def published(app: Flask, worked_example: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
+    """The worked example's cycle computed and published (version 1)."""
+    from citizenvoice.scoring import services as scoring
+
+    cycle = worked_example["cycle"]
+    scoring.compute_cycle(cycle.id)
+    worked_example["publication"] = scoring.publish(cycle.id)
+    db.session.commit()
+    return worked_example
+
+
+@pytest.fixture
+def queries(app: Flask) -> Callable[[], list[str]]:
+    """Record every SQL statement run from now on; call the fixture to read them."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    yield lambda: list(seen)  # type: ignore[misc]
+    event.remove(engine, "before_cursor_execute", listener)

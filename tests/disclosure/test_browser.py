@@ -1,0 +1,127 @@
+"""Public pages and the dashboard in Debian's Chromium: charts with JS, tables without, 0 CSP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Playwright
+
+from citizenvoice.extensions import db
+from tests.browser.harness import (
+    DESKTOP,
+    ConsoleCollector,
+    launch_browser,
+    new_context,
+    playwright_session,
+    save_screenshot,
+    serve_app,
+)
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with playwright_session() as pw:
+        yield pw
+
+
+def _pages(published: dict[str, Any]) -> list[tuple[str, str, int]]:
+    """(name, path, charts expected) of the public pages with charts."""
+    return [
+        ("unit", "/units/bureau", 3),
+        ("point", f"/points/{published['point'].code}", 3),
+        ("compare", "/compare", 1),
+        ("home", "/", 0),
+        ("methodology", "/methodology", 0),
+        ("publications", "/publications", 0),
+    ]
+
+
+def test_public_pages_draw_charts_with_js_and_tables_without(
+    app: Flask, published: dict[str, Any], playwright: Playwright
+) -> None:
+    browser = launch_browser(playwright)
+    try:
+        with serve_app(app) as base:
+            for js in (True, False):
+                context = new_context(browser, javascript_enabled=js, viewport=DESKTOP)
+                page = context.new_page()
+                console = ConsoleCollector(page)
+                elsewhere: list[str] = []
+                page.on(
+                    "request",
+                    lambda r, seen=elsewhere: (
+                        None if r.url.startswith(base) else seen.append(r.url)
+                    ),
+                )
+                for name, path, expected in _pages(published):
+                    page.goto(base + path)
+                    if js and expected:
+                        page.wait_for_selector(".chart.chart-drawn", timeout=20_000)
+                        page.wait_for_function(
+                            f"document.querySelectorAll('.chart.chart-drawn').length >= {expected}",
+                            timeout=20_000,
+                        )
+                        assert page.locator(".chart svg.main-svg").count() >= expected
+                    else:
+                        assert page.locator(".chart.chart-drawn").count() == 0
+                    # The table equivalent is always there.
+                    if expected:
+                        assert page.locator("table.data").count() >= expected
+                        assert page.locator("table.data").first.is_visible()
+                    save_screenshot(page, f"disclosure-{name}-{'js' if js else 'nojs'}")
+                assert console.csp_violations == [], console.csp_violations
+                assert console.errors == [], console.errors
+                assert elsewhere == [], elsewhere  # nothing loaded from another host
+                context.close()
+    finally:
+        browser.close()
+
+
+def test_dashboard_draws_progress_chart(
+    app: Flask,
+    make_user: Any,
+    published: dict[str, Any],
+    playwright: Playwright,
+    make_cycle: Any,
+    make_node: Any,
+) -> None:
+    from citizenvoice.accounts.models import Role
+    from citizenvoice.indicators.models import CycleState, DataSource
+
+    cycle = make_cycle(
+        "2026-q4",
+        CycleState.COLLECTING,
+        units=[published["unit"]],
+        period_start=published["cycle"].period_start,
+        period_end=published["cycle"].period_end.replace(month=12, day=31),
+    )
+    make_node(
+        cycle, source=DataSource.CITIZEN_RATING, code="sat", name="Satisfaction", target_value=90.0
+    )
+    official = make_user(Role.UNIT_OFFICIAL, published["unit"], "dash-official")
+    username = official.username
+    db.session.commit()  # end the test's read transaction so that the server can write
+    browser = launch_browser(playwright)
+    try:
+        with serve_app(app) as base:
+            context = new_context(browser, javascript_enabled=True, viewport=DESKTOP)
+            page = context.new_page()
+            console = ConsoleCollector(page)
+            page.goto(base + "/login")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(base + "/manage/dashboard/units/bureau")
+            page.wait_for_selector(".chart.chart-drawn", timeout=20_000)
+            save_screenshot(page, "disclosure-dashboard-js")
+            assert console.csp_violations == [], console.csp_violations
+            assert console.errors == [], console.errors
+            context.close()
+    finally:
+        browser.close()

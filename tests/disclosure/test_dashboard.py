@@ -1,0 +1,123 @@
+"""The officials' dashboard: live figures of the unpublished cycle, scoped to their units."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from citizenvoice.accounts.models import Role
+from citizenvoice.core.db import utcnow
+from citizenvoice.extensions import db
+
+
+def _live_cycle(make_cycle: Any, make_node: Any, units: list[Any], target: float) -> Any:
+    from citizenvoice.indicators.models import CycleState, DataSource
+
+    today = date.today()
+    cycle = make_cycle(
+        "live",
+        CycleState.COLLECTING,
+        units=units,
+        period_start=today - timedelta(days=40),
+        period_end=today + timedelta(days=50),
+    )
+    make_node(
+        cycle,
+        source=DataSource.CITIZEN_RATING,
+        code="live-sat",
+        name="Satisfaction with the service",
+        target_value=target,
+    )
+    return cycle
+
+
+def test_official_sees_progress_and_an_early_warning(
+    client: FlaskClient,
+    login_as: Any,
+    make_unit: Any,
+    make_point: Any,
+    make_cycle: Any,
+    make_node: Any,
+    add_ratings: Any,
+) -> None:
+    unit = make_unit("office")
+    sub = make_unit("office-sub", parent=unit)
+    point = make_point(sub)
+    _live_cycle(make_cycle, make_node, [unit], target=75.0)
+    now = utcnow().replace(microsecond=0)
+    # Good weeks first, then worse ones: heading below the target of 75 (not yet clearly below).
+    add_ratings(point, {5: 30}, when=now - timedelta(days=30))
+    add_ratings(point, {4: 20, 3: 10}, when=now - timedelta(days=10))
+    add_ratings(point, {3: 20, 2: 10}, when=now - timedelta(days=1), flagged={1: 3})
+    login_as(Role.UNIT_OFFICIAL, unit)
+    html = client.get("/manage/dashboard/units/office").get_data(as_text=True)
+    assert "Satisfaction with the service" in html
+    assert "Early warning: heading below target" in html
+    assert "carry an open integrity flag" in html
+    assert "Projected at the end" in html and "chart-progress-1-data" in html
+    assert "Sub-units" in html and "/manage/dashboard/units/office-sub" in html
+    assert client.get("/manage/dashboard/units/office-sub").status_code == 200
+    index = client.get("/manage/dashboard/").get_data(as_text=True)
+    assert "/manage/dashboard/units/office" in index
+
+
+def test_on_track_without_warning(
+    client: FlaskClient,
+    login_as: Any,
+    make_unit: Any,
+    make_point: Any,
+    make_cycle: Any,
+    make_node: Any,
+    add_ratings: Any,
+) -> None:
+    unit = make_unit("steady")
+    point = make_point(unit)
+    _live_cycle(make_cycle, make_node, [unit], target=80.0)
+    now = utcnow().replace(microsecond=0)
+    for days in (30, 20, 10, 2):
+        add_ratings(point, {5: 10, 4: 5}, when=now - timedelta(days=days))
+    login_as(Role.MANAGER)
+    html = client.get("/manage/dashboard/units/steady").get_data(as_text=True)
+    assert "On track" in html and "Early warning" not in html
+
+
+def test_other_units_are_404_for_officials(
+    client: FlaskClient, login_as: Any, make_unit: Any
+) -> None:
+    mine = make_unit("mine")
+    make_unit("other")
+    login_as(Role.UNIT_OFFICIAL, mine)
+    assert client.get("/manage/dashboard/units/other").status_code == 404
+    assert client.get("/manage/dashboard/units/nope").status_code == 404
+    html = client.get("/manage/dashboard/units/mine").get_data(as_text=True)
+    assert "takes part in no cycle" in html
+    assert "/units/other" not in client.get("/manage/dashboard/").get_data(as_text=True)
+
+
+def test_published_cycles_are_not_live(
+    client: FlaskClient, login_as: Any, published: dict[str, Any]
+) -> None:
+    login_as(Role.MANAGER)
+    html = client.get("/manage/dashboard/units/bureau").get_data(as_text=True)
+    assert "takes part in no cycle" in html
+    db.session.rollback()
+
+
+def test_clearly_below_target(
+    client: FlaskClient,
+    login_as: Any,
+    make_unit: Any,
+    make_point: Any,
+    make_cycle: Any,
+    make_node: Any,
+    add_ratings: Any,
+) -> None:
+    unit = make_unit("low")
+    point = make_point(unit)
+    _live_cycle(make_cycle, make_node, [unit], target=95.0)
+    add_ratings(point, {3: 40}, when=utcnow().replace(microsecond=0) - timedelta(days=3))
+    login_as(Role.ADMIN)
+    html = client.get("/manage/dashboard/units/low").get_data(as_text=True)
+    assert "Below target" in html

@@ -1,0 +1,253 @@
+"""Public pages: what they show, what they never show, and what they never read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from citizenvoice.extensions import db
+
+RATINGS_TABLE = re.compile(r'\b(FROM|JOIN)\s+"?ratings"?(\s|$|,|\))', re.IGNORECASE)
+
+
+def test_unit_page_shows_the_published_result_with_tables(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    html = client.get("/units/bureau").get_data(as_text=True)
+    assert "Latest published result" in html
+    assert "83.3" in html  # the worked example's total
+    assert "Good" in html
+    assert "95% interval" in html
+    assert "Citizen satisfaction month by month" in html
+    assert "2026-08" in html  # the month of the ratings, in the table
+    assert "Indicators against their targets" in html
+    assert 'type="application/json"' in html and "chart-trend-data" in html
+    # Every chart has its table; no inline script or style attribute.
+    assert html.count('class="chart"') <= html.count('<table class="data')
+    assert "<script>" not in html and " style=" not in html
+
+
+def test_unit_page_issues_no_query_on_the_ratings_table(
+    client: FlaskClient, published: dict[str, Any], queries: Callable[[], list[str]]
+) -> None:
+    for path in (
+        "/units/bureau",
+        "/units/bureau-office",
+        f"/points/{published['point'].code}",
+        "/",
+        "/compare",
+        "/methodology",
+        "/publications",
+        "/api/v1/rating-aggregates",
+        "/api/v1/cycles/2026-q3/results",
+    ):
+        assert client.get(path).status_code == 200, path
+    statements = queries()
+    assert any("rating_rollups" in s for s in statements)
+    offenders = [s for s in statements if RATINGS_TABLE.search(s)]
+    assert offenders == []
+
+
+def test_the_listener_would_see_a_ratings_query(
+    client: FlaskClient, published: dict[str, Any], queries: Callable[[], list[str]]
+) -> None:
+    """The comments page does read ratings (masked comments): the check above is not blind."""
+    client.get("/units/bureau/comments")
+    assert any(RATINGS_TABLE.search(s) for s in queries())
+
+
+def test_point_page_shows_distribution_and_weekdays(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    html = client.get(f"/points/{published['point'].code}").get_data(as_text=True)
+    assert "Distribution of answers" in html
+    assert "Ratings by day of the week" in html
+    # 2026-08-03 is a Monday: 40 counted overall + 10 licence ratings, the 7 flagged left out.
+    assert re.search(r"Monday</th><td>50</td>", html)
+    assert "Very satisfied</th><td>30</td>" in html
+
+
+def test_unknown_or_inactive_pages_are_404(client: FlaskClient, published: dict[str, Any]) -> None:
+    from citizenvoice.org import services as org
+
+    org.set_unit_active(published["sub"], False)
+    db.session.commit()
+    for path in (
+        "/units/nope",
+        "/points/nope",
+        "/units/bureau-office",
+        "/compare?cycle=nope",
+        "/methodology?cycle=nope",
+        "/units/bureau/comments?page=0",
+        "/units/bureau/comments?page=x",
+    ):
+        assert client.get(path).status_code == 404, path
+
+
+def test_search_finds_units_points_and_services(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    html = client.get("/search?q=BUREAU").get_data(as_text=True)
+    assert "/units/bureau" in html
+    html = client.get("/search?q=licence").get_data(as_text=True)
+    assert "Business licence" in html and f"/points/{published['point'].code}" in html
+    html = client.get("/search?q=%25").get_data(as_text=True)  # a LIKE wildcard is literal
+    assert "Nothing found" in html
+    assert client.get("/search?q=" + "x" * 5000).status_code == 200
+
+
+def test_home_shows_the_latest_published_cycle_at_a_glance(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert "Cycle 2026-q3" in html and "Units by grade" in html
+    assert 'action="/search"' in html
+
+
+def test_compare_is_a_funnel_plot_not_a_ranking(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    html = client.get("/compare").get_data(as_text=True)
+    assert "chart-funnel-data" in html
+    assert "Within the expected range" in html or "Too few ratings" in html
+    assert "Rank" not in html and "rank</th>" not in html.lower()
+
+
+def test_methodology_lists_definitions_weights_and_rules(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    html = client.get("/methodology").get_data(as_text=True)
+    for text in (
+        "Citizen satisfaction",
+        "70%",
+        "Wilson",
+        "fewer than 30 ratings",
+        "Flags and appeals",
+        "Excellent",
+        "Full marks at the target 98",
+    ):
+        assert text in html, text
+
+
+def test_unit_page_shows_corrections(client: FlaskClient, published: dict[str, Any]) -> None:
+    from citizenvoice.scoring import services as scoring
+
+    scoring.publish_correction(published["cycle"].id, "Appeal upheld: a window was closed")
+    db.session.commit()
+    html = client.get("/units/bureau").get_data(as_text=True)
+    assert "Corrections of published results" in html
+    assert "Appeal upheld: a window was closed" in html
+    assert "version 2" in html
+
+
+def test_unpublished_cycles_never_appear_publicly(
+    client: FlaskClient, published: dict[str, Any], make_cycle: Any, make_node: Any
+) -> None:
+    from citizenvoice.indicators.models import CycleState, DataSource
+    from citizenvoice.scoring import services as scoring
+
+    secret = make_cycle(
+        "secret-q4", CycleState.REVIEWING, units=[published["unit"]], name="Hidden Cycle Name"
+    )
+    make_node(secret, source=DataSource.CITIZEN_RATING, code="sat-hidden")
+    scoring.compute_cycle(secret.id)  # computed results exist, but nothing is published
+    db.session.commit()
+    paths = [
+        "/",
+        "/units/bureau",
+        "/units/bureau-office",
+        f"/points/{published['point'].code}",
+        "/compare",
+        "/methodology",
+        "/publications",
+        "/units/",
+        "/api/v1/cycles",
+        "/api/v1/publications",
+        "/api/v1/units/bureau/results",
+        "/search?q=secret",
+    ]
+    for path in paths:
+        body = client.get(path).get_data(as_text=True)
+        assert "secret-q4" not in body and "Hidden Cycle Name" not in body, path
+    for path in (
+        "/compare?cycle=secret-q4",
+        "/methodology?cycle=secret-q4",
+        "/api/v1/cycles/secret-q4/results",
+        "/api/v1/cycles/secret-q4/indicators",
+        "/api/v1/cycles/secret-q4/snapshots/1",
+    ):
+        assert client.get(path).status_code == 404, path
+
+
+PAYLOAD = "<script>alert('x')</script>"
+
+
+def test_script_payloads_are_escaped_in_html_and_json(
+    client: FlaskClient,
+    make_unit: Any,
+    make_point: Any,
+    make_cycle: Any,
+    make_node: Any,
+    add_ratings: Any,
+) -> None:
+    from citizenvoice.indicators.models import CycleState, DataSource
+    from citizenvoice.scoring import services as scoring
+    from citizenvoice.surveys import services as surveys
+    from citizenvoice.surveys.models import Rating
+
+    unit = make_unit("xss", name=PAYLOAD, name_zh=PAYLOAD)
+    point = make_point(unit, code="xss-point", name=PAYLOAD, address=PAYLOAD)
+    cycle = make_cycle("xss-cycle", CycleState.EVALUATING, units=[unit], name=PAYLOAD)
+    make_node(
+        cycle, source=DataSource.CITIZEN_RATING, code="xss-sat", name=PAYLOAD, definition=PAYLOAD
+    )
+    add_ratings(point, {5: 20, 3: 15})
+    db.session.add(
+        Rating(
+            service_point_id=point.id,
+            survey_version_id=surveys.version_for_point(point).id,
+            overall=4,
+            created_at=datetime(2026, 8, 4, 9),
+            comment=PAYLOAD,
+            comment_masked=PAYLOAD,
+        )
+    )
+    db.session.commit()
+    scoring.compute_cycle(cycle.id)
+    scoring.publish(cycle.id)
+    db.session.commit()
+    pages = [
+        "/",
+        "/units/",
+        "/units/xss",
+        "/units/xss/comments",
+        "/points/xss-point",
+        "/points/xss-point/comments",
+        "/compare",
+        "/methodology",
+        "/publications",
+        "/search?q=script",
+    ]
+    for path in pages:
+        for lang in ("en", "zh"):
+            html = client.get(f"{path}{'&' if '?' in path else '?'}lang={lang}").get_data(
+                as_text=True
+            )
+            assert "<script>alert" not in html, path
+    assert "&lt;script&gt;alert" in client.get("/units/xss").get_data(as_text=True)
+    assert "&lt;script&gt;alert" in client.get("/units/xss/comments").get_data(as_text=True)
+    for path in (
+        "/api/v1/units",
+        "/api/v1/service-points",
+        "/api/v1/cycles",
+        "/api/v1/cycles/xss-cycle/results",
+        "/api/v1/cycles/xss-cycle/indicators",
+        "/api/v1/units/xss/results",
+    ):
+        body = client.get(path).get_data(as_text=True)
+        assert "<script" not in body and "\\u003cscript\\u003e" in body, path
+    assert "<script" not in client.get("/api/v1/publications").get_data(as_text=True)
