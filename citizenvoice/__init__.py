@@ -47,6 +47,7 @@ MODEL_MODULES = [
     "citizenvoice.indicators.models",
     "citizenvoice.evaluations.models",
     "citizenvoice.scoring.models",
+    "citizenvoice.integrity.models",
     "citizenvoice.inspections.models",
     "citizenvoice.disclosure.models",
     "citizenvoice.tips.models",

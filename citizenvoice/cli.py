@@ -80,13 +80,23 @@ def import_units(path: Path) -> None:
 
 def register_cli(app: Flask) -> None:
     from citizenvoice.demo import demo_command
+    from citizenvoice.disclosure.cli import verify_publication
+    from citizenvoice.scoring.cli import compute_command
     from citizenvoice.tips.commands import tips_purge, tips_rotate_key
 
-    for command in (create_admin, audit_verify, import_units, demo_command):
+    for command in (create_admin, audit_verify, import_units, demo_command, compute_command):
         app.cli.add_command(command)
+    app.cli.add_command(verify_publication)
     for command in (tips_purge, tips_rotate_key):
         app.cli.add_command(command)
     from citizenvoice.surveys.cli import COMMANDS as SURVEY_COMMANDS
 
     for command in SURVEY_COMMANDS:
+        app.cli.add_command(command)
+    from citizenvoice.integrity.cli import integrity_scan
+
+    app.cli.add_command(integrity_scan)
+    from citizenvoice.indicators.cli import COMMANDS as INDICATOR_COMMANDS
+
+    for command in INDICATOR_COMMANDS:
         app.cli.add_command(command)
