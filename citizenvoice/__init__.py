@@ -34,6 +34,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("citizenvoice.disclosure.manage", "bp"),
     ("citizenvoice.inspections.manage", "bp"),
     ("citizenvoice.integrity.manage", "bp"),
+    ("citizenvoice.casework.manage", "bp"),
     ("citizenvoice.tips.views", "bp"),
     ("citizenvoice.tips.manage", "bp"),
 ]
@@ -50,6 +51,7 @@ MODEL_MODULES = [
     "citizenvoice.integrity.models",
     "citizenvoice.inspections.models",
     "citizenvoice.disclosure.models",
+    "citizenvoice.casework.models",
     "citizenvoice.tips.models",
 ]
 

@@ -1,0 +1,1 @@
+"""The closed loop: cases from bad ratings, replies to citizens, improvement plans and appeals."""
