@@ -35,7 +35,7 @@ SOURCE_LABELS = {
 }
 NOTE_LABELS = {
     "small_sample": _l("Too few ratings to publish a value"),
-    "dimension_unavailable": _l("This survey dimension is not available yet"),
+    "dimension_unavailable": _l("No answers to this survey question in the period yet"),
     "no_evaluations": _l("No submitted evaluations"),
     "no_figure": _l("No figure reported"),
 }

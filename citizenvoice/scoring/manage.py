@@ -52,7 +52,9 @@ GRADE_LABELS = {
 }
 NOTE_LABELS = {
     "small_sample": _l("Insufficient data: fewer ratings than the minimum sample."),
-    "dimension_unavailable": _l("Insufficient data: survey dimensions are not in the rollups."),
+    "dimension_unavailable": _l(
+        "Insufficient data: no answers to this survey question in the period."
+    ),
     "no_evaluations": _l("Insufficient data: no submitted evaluations."),
     "no_figure": _l("Insufficient data: no figure reported or verified."),
 }

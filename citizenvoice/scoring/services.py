@@ -68,7 +68,15 @@ from citizenvoice.scoring.stats import (
     funnel_plot,
     satisfaction_index,
 )
-from citizenvoice.surveys.models import FlagStatus, Rating, RatingFlag, RatingRollup
+from citizenvoice.surveys.models import (
+    AnswerRollup,
+    FlagStatus,
+    Question,
+    QuestionKind,
+    Rating,
+    RatingFlag,
+    RatingRollup,
+)
 
 #: States in which a cycle's results may be published for the first time.
 PUBLISHABLE_STATES = frozenset({CycleState.EVALUATING, CycleState.REVIEWING, CycleState.PUBLISHED})
@@ -163,6 +171,8 @@ class CycleData:
     history: dict[int, list[Estimate]] = field(default_factory=dict)
     #: indicator → evaluation subject → weight (parsed once)
     subject_weights: dict[int, dict[str, float]] = field(default_factory=dict)
+    #: (point, service key, question code) → counted answers per level, best first
+    dimensions: dict[tuple[int, int, str], list[int]] = field(default_factory=dict)
 
 
 def _tree_order(nodes: Sequence[IndicatorNode]) -> list[IndicatorNode]:
@@ -214,6 +224,43 @@ def _rollup_levels(cycle: Cycle) -> dict[tuple[int, int], list[int]]:
         .group_by(RatingRollup.service_point_id, RatingRollup.service_key)
     )
     return {(row[0], row[1]): [int(v or 0) for v in row[2:]] for row in db.session.execute(query)}
+
+
+def _rollup_dimensions(cycle: Cycle) -> dict[tuple[int, int, str], list[int]]:
+    """One GROUP BY over the answer rollups: counted answers per survey question and level.
+
+    Scale questions keep their five levels (5 = best); a yes/no question counts "yes" at the
+    top level and "no" at the bottom, so its index is the share of "yes" on 0–100.
+    """
+    query = (
+        select(
+            AnswerRollup.service_point_id,
+            AnswerRollup.service_key,
+            Question.code,
+            Question.kind,
+            AnswerRollup.value,
+            func.sum(AnswerRollup.answers),
+        )
+        .join(Question, Question.id == AnswerRollup.question_id)
+        .where(AnswerRollup.day >= cycle.period_start, AnswerRollup.day <= cycle.period_end)
+        .group_by(
+            AnswerRollup.service_point_id,
+            AnswerRollup.service_key,
+            Question.code,
+            Question.kind,
+            AnswerRollup.value,
+        )
+    )
+    result: dict[tuple[int, int, str], list[int]] = defaultdict(lambda: [0] * 5)
+    for point, service_key, code, kind, value, answers in db.session.execute(query):
+        if kind is QuestionKind.SCALE and 1 <= value <= 5:
+            level = 5 - int(value)
+        elif kind is QuestionKind.YES_NO and value in (0, 1):
+            level = 0 if value == 1 else 4
+        else:
+            continue
+        result[(point, service_key, str(code))][level] += int(answers or 0)
+    return dict(result)
 
 
 def _flagged_counts(cycle: Cycle) -> dict[tuple[int, int], int]:
@@ -330,6 +377,7 @@ def gather(cycle: Cycle) -> CycleData:
         subject_weights={
             n.id: {k: float(v) for k, v in n.subject_weights.items() if v} for n in nodes
         },
+        dimensions=_rollup_dimensions(cycle),
     )
 
 
@@ -344,12 +392,36 @@ class _CitizenCounts:
         self.by_point: dict[int, list[int]] = defaultdict(lambda: [0] * 5)
         self.by_point_service: dict[tuple[int, int], list[int]] = data.levels
         self.flagged_by_point: dict[int, int] = defaultdict(int)
+        self.dim_by_point: dict[tuple[str, int], list[int]] = {}
         for (point, _service), levels in data.levels.items():
             self.by_point[point] = [
                 a + b for a, b in zip(self.by_point[point], levels, strict=True)
             ]
         for (point, _service), count in data.flagged.items():
             self.flagged_by_point[point] += count
+
+    def dimension_counts(
+        self, unit_id: int, code: str, service_key: int | None = None, point_id: int | None = None
+    ) -> list[int]:
+        """Answers to one survey question over the unit's points, best level first."""
+        if not self.dim_by_point and self.data.dimensions:
+            for (point, _key, question), row in self.data.dimensions.items():
+                total = self.dim_by_point.setdefault((question, point), [0] * 5)
+                self.dim_by_point[(question, point)] = [
+                    a + b for a, b in zip(total, row, strict=True)
+                ]
+        levels = [0] * 5
+        for point in self.data.unit_points.get(unit_id, []):
+            if point_id is not None and point != point_id:
+                continue
+            found = (
+                self.dim_by_point.get((code, point))
+                if service_key is None
+                else self.data.dimensions.get((point, service_key, code))
+            )
+            if found:
+                levels = [a + b for a, b in zip(levels, found, strict=True)]
+        return levels
 
     def counts(
         self, unit_id: int, service_key: int | None = None, point_id: int | None = None
@@ -380,12 +452,16 @@ def _index(levels: Sequence[int], min_sample: int) -> Any:
 def _citizen_leaf(
     node: IndicatorNode, unit_id: int, data: CycleData, counter: _CitizenCounts, min_sample: int
 ) -> LeafInput:
-    if node.survey_dimension:
-        return LeafInput(None, note=NOTE_DIMENSION_UNAVAILABLE)
     service_key = None
     if node.service_code:
         service_key = data.service_keys.get(node.service_code, -1)
     levels, flagged = counter.counts(unit_id, service_key, node.service_point_id)
+    if node.survey_dimension:
+        levels = counter.dimension_counts(
+            unit_id, node.survey_dimension, service_key, node.service_point_id
+        )
+        if not any(levels):
+            return LeafInput(None, note=NOTE_DIMENSION_UNAVAILABLE)
     index = _index(levels, min_sample)
     return LeafInput(
         index.value,

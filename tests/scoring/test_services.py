@@ -211,7 +211,7 @@ def test_an_indicator_for_another_unit_and_empty_trees(worked_example, make_unit
     assert other_result.total is None and other_result.grade is None
 
 
-def test_dimension_indicators_are_reported_unavailable(worked_example, make_node) -> None:
+def test_dimension_without_answers_is_reported_unavailable(worked_example, make_node) -> None:
     from citizenvoice.indicators.models import DataSource
 
     cycle = worked_example["cycle"]
@@ -222,6 +222,59 @@ def test_dimension_indicators_are_reported_unavailable(worked_example, make_node
     services.compute_cycle(cycle.id)
     row = indicator_rows(cycle, worked_example["unit"])["waiting"]
     assert row.score is None and row.note == "dimension_unavailable"
+
+
+def test_dimension_indicator_reads_the_answer_rollups(worked_example, make_node) -> None:
+    """Waiting time answered 20 × very satisfied, 12 × basically, 8 × very dissatisfied:
+    (20·100 + 12·50 + 8·0) / 40 = 65; a yes/no question scores its share of "yes"."""
+    from datetime import date
+
+    from citizenvoice.indicators.models import DataSource
+    from citizenvoice.surveys import services as surveys
+    from citizenvoice.surveys.models import AnswerRollup
+
+    cycle, point = worked_example["cycle"], worked_example["point"]
+    questions = {q.code: q for q in surveys.version_for_point(point).questions}
+    day = date(2026, 8, 3)
+    for code, value, answers in [
+        ("waiting", 5, 20),
+        ("waiting", 3, 12),
+        ("waiting", 1, 8),
+        ("resolved", 1, 30),
+        ("resolved", 0, 10),
+    ]:
+        db.session.add(
+            AnswerRollup(
+                service_point_id=point.id,
+                service_key=0,
+                day=day,
+                question_id=questions[code].id,
+                value=value,
+                answers=answers,
+            )
+        )
+    # An answer outside the cycle's period is not counted.
+    db.session.add(
+        AnswerRollup(
+            service_point_id=point.id,
+            service_key=0,
+            day=date(2025, 1, 1),
+            question_id=questions["waiting"].id,
+            value=1,
+            answers=50,
+        )
+    )
+    db.session.commit()
+    for code in ("waiting", "resolved"):
+        make_node(
+            cycle, worked_example["nodes"]["service"], weight=10,
+            source=DataSource.CITIZEN_RATING, code=code, survey_dimension=code,
+        )  # fmt: skip
+    services.compute_cycle(cycle.id)
+    rows = indicator_rows(cycle, worked_example["unit"])
+    assert rows["waiting"].value == pytest.approx(65.0)
+    assert rows["waiting"].ratings_used == 40
+    assert rows["resolved"].value == pytest.approx(75.0)
 
 
 def test_funnel_plot_data_has_no_ranks(worked_example) -> None:
