@@ -1,0 +1,1 @@
+"""Benchmarks of CitizenVoice: ``python -m bench`` (see bench/README.md)."""
