@@ -100,3 +100,7 @@ def register_cli(app: Flask) -> None:
 
     for command in INDICATOR_COMMANDS:
         app.cli.add_command(command)
+    from citizenvoice.casework.cli import COMMANDS as CASEWORK_COMMANDS
+
+    for command in CASEWORK_COMMANDS:
+        app.cli.add_command(command)

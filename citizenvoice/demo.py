@@ -26,8 +26,8 @@ DEMO_STEPS: list[str] = [
     "citizenvoice.indicators.demo:build_demo",
     "citizenvoice.evaluations.demo:build_demo",
     "citizenvoice.scoring.demo:build_demo",
-    "citizenvoice.inspections.demo:build_demo",
     "citizenvoice.casework.demo:build_demo",
+    "citizenvoice.inspections.demo:build_demo",
     "citizenvoice.disclosure.demo:build_demo",
     "citizenvoice.tips.demo:build_demo",
 ]

@@ -240,6 +240,19 @@ def units() -> Response:
     )
 
 
+@bp.get("/closed-loop")
+def closed_loop() -> Response:
+    """Case, commitment and appeal figures per active unit (casework)."""
+    from citizenvoice.casework.services import figures
+
+    rows = db.session.execute(
+        select(Unit.id, Unit.code).where(Unit.is_active.is_(True)).order_by(Unit.code)
+    ).all()
+    return _listing(
+        "closed_loop", [{"unit_code": r.code, **figures({r.id}).as_dict()} for r in rows]
+    )
+
+
 @bp.get("/services")
 def services_list() -> Response:
     rows = db.session.execute(

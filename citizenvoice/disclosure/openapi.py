@@ -165,6 +165,11 @@ def document(server: str, opendata: ModuleType) -> dict[str, Any]:
                 "operationId": "unit_results",
             }
         },
+        "/closed-loop": {
+            "get": _list_operation(
+                "closed_loop", "Answers to citizens", datasets["closed_loop"].description, [], False
+            )
+        },
         "/publications": {
             "get": _list_operation(
                 "publications", "Publications", datasets["publications"].description, [], False

@@ -223,7 +223,38 @@ AGGREGATES = Dataset(
     ),
 )
 
+CLOSED_LOOP = Dataset(
+    "closed_loop",
+    "Answers to citizens",
+    "Per unit (its own service points): cases opened from bad ratings, requests for a reply and "
+    "integrity reports; replies on time; the citizens' verdicts; improvement commitments; "
+    "appeals against ratings and results.",
+    (
+        UNIT_CODE,
+        _i("cases_opened", "Cases opened."),
+        _i("cases_replied", "Cases the unit replied to."),
+        _i("cases_replied_on_time", "Cases whose first reply came by the working-day deadline."),
+        _i("cases_solved_in_citizens_view", "Cases the citizen marked as solved."),
+        _i("cases_reopened", "Cases the citizen reopened as not solved."),
+        _i("commitments", "Improvement plans (commitments) of the unit."),
+        _i("commitments_completed", "Improvement plans at 100 per cent."),
+        _i("appeals_filed", "Appeals the unit filed."),
+        _i("appeals_upheld", "Appeals upheld (rating excluded or result corrected)."),
+        _i("appeals_rejected", "Appeals rejected, with reasons recorded."),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
-    for d in (UNITS, SERVICES, POINTS, CYCLES, RESULTS, INDICATORS, PUBLICATIONS, AGGREGATES)
+    for d in (
+        UNITS,
+        SERVICES,
+        POINTS,
+        CYCLES,
+        RESULTS,
+        INDICATORS,
+        PUBLICATIONS,
+        AGGREGATES,
+        CLOSED_LOOP,
+    )
 }

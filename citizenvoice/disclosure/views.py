@@ -157,10 +157,22 @@ def unit(code: str) -> Any:
         level_figure=_level_chart(total, _("Answers by level")),
         trend_figure=trend_figure,
         corrections=services.unit_corrections(unit, cycles),
+        closed_loop=_closed_loop(subtree),
         own_points=own_points,
         sub_units=sub_units,
         **_common(),
     )
+
+
+def _closed_loop(subtree: set[int]) -> dict[str, Any]:
+    """The unit's case figures, public replies and improvement commitments (casework)."""
+    from citizenvoice.casework import services as casework
+
+    return {
+        "figures": casework.figures(subtree),
+        "replies": casework.public_replies(subtree, 10),
+        "plans": casework.public_plans(subtree),
+    }
 
 
 @bp.route("/units/<code>/comments")

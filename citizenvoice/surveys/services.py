@@ -305,6 +305,9 @@ def submit_rating(
     if rating.is_counted:
         add_to_rollup(rating, answers=sub.answers)
     db.session.flush()
+    from citizenvoice.casework.services import open_case_for
+
+    open_case_for(rating, sub.answers, version, robot=sub.is_honeypot)
     return rating
 
 

@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from citizenvoice.core.errors import NotFound
+from citizenvoice.core.errors import DomainError, NotFound
 from citizenvoice.core.ratelimit import client_key
 from citizenvoice.extensions import db, limiter
 from citizenvoice.org.models import ServicePoint
@@ -208,11 +208,47 @@ def thanks(nonce: str) -> Any:
     return response
 
 
-@bp.route("/f/<code>")
-def follow_up(code: str) -> Any:
-    rating = services.rating_by_follow_up(code)
+def _follow_up_page(rating: Rating, form: Any = None, status: int = 200) -> Any:
+    from citizenvoice.casework import services as casework
+    from citizenvoice.casework.forms import VerdictForm
+
+    case = casework.case_for_rating(rating)
     response = make_response(
-        render_template("surveys/follow_up.html", rating=rating, levels=LEVEL_LABELS)
+        render_template(
+            "surveys/follow_up.html",
+            rating=rating,
+            levels=LEVEL_LABELS,
+            case=case,
+            verdict_form=form or VerdictForm(formdata=None),
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/f/<code>")
+def follow_up(code: str) -> Any:
+    return _follow_up_page(services.rating_by_follow_up(code))
+
+
+@bp.route("/f/<code>/verdict", methods=["POST"])
+def follow_up_verdict(code: str) -> Any:
+    """The citizen says whether the reply solved the problem ("not solved" reopens once)."""
+    from citizenvoice.casework import services as casework
+    from citizenvoice.casework.forms import VerdictForm
+    from citizenvoice.casework.models import Verdict
+
+    rating = services.rating_by_follow_up(code)
+    case = casework.case_for_rating(rating)
+    form = VerdictForm()
+    if case is None or not form.validate_on_submit():
+        return _follow_up_page(rating, form, 400)
+    try:
+        casework.give_verdict(case, Verdict(form.verdict.data))
+    except DomainError as exc:
+        db.session.rollback()
+        form.verdict.errors = [str(exc)]
+        return _follow_up_page(rating, form, exc.status)
+    db.session.commit()
+    return redirect(url_for(".follow_up", code=rating.follow_up_code), 303)

@@ -35,6 +35,7 @@ RULES = {
     "open_data.snapshot": Rule(EVERYONE, params=lambda w: {**_cycle(w), "version": 1}),
     "open_data.unit_results": Rule(EVERYONE, params=_unit),
     "open_data.publications": Rule(EVERYONE),
+    "open_data.closed_loop": Rule(EVERYONE),
     "open_data.rating_aggregates": Rule(EVERYONE),
     "open_data.dictionary": Rule(EVERYONE),
     "open_data.openapi": Rule(EVERYONE),

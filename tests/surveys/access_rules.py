@@ -105,3 +105,14 @@ RULES.update(
         ),
     }
 )
+
+RULES.update(
+    {
+        # Without a replied case the verdict is refused with 400 (the page re-renders).
+        "surveys.follow_up_verdict": Rule(
+            EVERYONE,
+            params=lambda w: {"code": w.extra["rating"].follow_up_code},
+            data=lambda w: {"verdict": "solved"},
+        ),
+    }
+)

@@ -1,0 +1,114 @@
+"""Forms of the casework pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from citizenvoice.core.forms import no_control_characters
+
+
+class ActionForm(FlaskForm):
+    """A bare POST (acknowledge, investigate) with its CSRF token."""
+
+
+class ReplyForm(FlaskForm):
+    what_changed = TextAreaField(
+        _l("What your unit changed"),
+        validators=[DataRequired(), Length(max=4000), no_control_characters],
+    )
+    public_reply = TextAreaField(
+        _l("Public reply (shown on the unit's public page)"),
+        validators=[Optional(), Length(max=4000), no_control_characters],
+    )
+    private_reply = TextAreaField(
+        _l("Private reply (only the citizen sees it)"),
+        validators=[Optional(), Length(max=4000), no_control_characters],
+    )
+
+
+class PolicyForm(FlaskForm):
+    acknowledge_days = IntegerField(
+        _l("Working days to acknowledge"), validators=[InputRequired(), NumberRange(0, 60)]
+    )
+    resolve_days = IntegerField(
+        _l("Working days to reply"), validators=[InputRequired(), NumberRange(0, 60)]
+    )
+
+
+class HolidayForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120), no_control_characters])
+
+
+class VerdictForm(FlaskForm):
+    verdict = SelectField(
+        _l("Is your problem solved?"),
+        choices=[("solved", _l("Solved")), ("not_solved", _l("Not solved"))],
+        validators=[DataRequired()],
+    )
+
+
+class AppealForm(FlaskForm):
+    cycle_id = SelectField(_l("Cycle"), coerce=int, validators=[DataRequired()])
+    kind = SelectField(
+        _l("What is appealed"),
+        choices=[("rating", _l("A rating")), ("result", _l("A result"))],
+        validators=[DataRequired()],
+    )
+    rating_id = IntegerField(_l("Rating number (for a rating)"), validators=[Optional()])
+    reasons = TextAreaField(
+        _l("Reasons"), validators=[DataRequired(), Length(max=4000), no_control_characters]
+    )
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=[("uphold", _l("Uphold")), ("reject", _l("Reject"))],
+        validators=[DataRequired()],
+    )
+    reasons = TextAreaField(
+        _l("Reasons"), validators=[DataRequired(), Length(max=4000), no_control_characters]
+    )
+
+
+class PlanForm(FlaskForm):
+    unit_id = SelectField(_l("Unit"), coerce=int, validators=[DataRequired()])
+    cycle_id = SelectField(_l("Cycle"), coerce=int, validators=[DataRequired()])
+    node_id = IntegerField(_l("Indicator number"), validators=[DataRequired()])
+    problem = TextAreaField(
+        _l("Problem"), validators=[DataRequired(), Length(max=4000), no_control_characters]
+    )
+    action = TextAreaField(
+        _l("Action"), validators=[DataRequired(), Length(max=4000), no_control_characters]
+    )
+    owner = StringField(
+        _l("Owner"), validators=[DataRequired(), Length(max=120), no_control_characters]
+    )
+    due_on = DateField(_l("Due date"), validators=[DataRequired()])
+    self_identified = BooleanField(_l("Self-identified (listed before any tip or inspection)"))
+
+
+class ProgressForm(FlaskForm):
+    progress = IntegerField(
+        _l("Progress (per cent)"), validators=[InputRequired(), NumberRange(0, 100)]
+    )
+    evidence = TextAreaField(
+        _l("Evidence notes"), validators=[Optional(), Length(max=4000), no_control_characters]
+    )
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Comment"), validators=[DataRequired(), Length(max=4000), no_control_characters]
+    )

@@ -1,0 +1,717 @@
+"""Cases, replies, the citizen's verdict, escalation, notifications and appeals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from citizenvoice.accounts.models import Role, User
+from citizenvoice.audit.services import record_event
+from citizenvoice.casework.models import (
+    Appeal,
+    AppealKind,
+    AppealStatus,
+    Case,
+    CasePolicy,
+    CaseReason,
+    CaseStatus,
+    Holiday,
+    ImprovementPlan,
+    Notification,
+    PlanComment,
+    Verdict,
+)
+from citizenvoice.casework.workdays import add_working_days
+from citizenvoice.core.db import utcnow
+from citizenvoice.core.errors import DomainError, Forbidden, InvalidTransition, NotFound
+from citizenvoice.extensions import db
+from citizenvoice.org.models import Unit
+from citizenvoice.org.services import descendant_ids
+from citizenvoice.surveys.models import Rating, SurveyVersion
+
+DEFAULT_ACKNOWLEDGE_DAYS = 1
+DEFAULT_RESOLVE_DAYS = 5
+#: The bottom two levels of the five-level scale open a case.
+LOW_LEVELS = (1, 2)
+#: The default survey's integrity question ("asked for gifts, favours or fees").
+INTEGRITY_QUESTION = "gifts"
+MIN_TEXT = 10
+
+#: Starting points for replies; the placeholder in brackets must be replaced before sending.
+CANNED_REPLIES = {
+    "thanks": _l(
+        "Thank you for your rating. We looked into it and [describe what you found and changed]."
+    ),
+    "waiting": _l(
+        "We are sorry about the wait. Since your visit we have [describe the change to the queue]."
+    ),
+    "staff": _l(
+        "We have spoken with the staff concerned and [describe what will be done differently]."
+    ),
+}
+
+NOTIFICATION_TEXT = {
+    "opened": _l("A new case was opened."),
+    "integrity": _l("A citizen reported being asked for gifts, favours or fees."),
+    "reopened": _l("The citizen said the problem is not solved; the case was reopened."),
+    "escalated": _l("A case of a unit below yours was escalated to your unit."),
+    "appeal_filed": _l("An appeal was filed and waits for a reviewer."),
+}
+
+OPEN_STATES = frozenset(
+    {CaseStatus.OPEN, CaseStatus.ACKNOWLEDGED, CaseStatus.INVESTIGATING, CaseStatus.REOPENED}
+)
+#: Staff transitions: status → statuses reachable by a staff action.
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.ACKNOWLEDGED}),
+    CaseStatus.ACKNOWLEDGED: frozenset({CaseStatus.INVESTIGATING, CaseStatus.REPLIED}),
+    CaseStatus.INVESTIGATING: frozenset({CaseStatus.REPLIED}),
+    CaseStatus.REOPENED: frozenset({CaseStatus.INVESTIGATING, CaseStatus.REPLIED}),
+    CaseStatus.REPLIED: frozenset(),
+    CaseStatus.SOLVED: frozenset(),
+    CaseStatus.CLOSED_UNSOLVED: frozenset(),
+}
+
+
+class CaseError(DomainError):
+    """A refused case action; ``field`` names the form field the message belongs to."""
+
+    def __init__(self, message: object, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.field = field
+
+
+# ---- calendar and deadlines ------------------------------------------------------------------
+
+
+def holidays_between(start: date, end: date) -> set[date]:
+    return set(db.session.scalars(select(Holiday.day).where(Holiday.day.between(start, end))))
+
+
+def holidays() -> list[Holiday]:
+    return list(db.session.scalars(select(Holiday).order_by(Holiday.day)))
+
+
+def add_holiday(day: date, name: str) -> Holiday:
+    holiday = db.session.get(Holiday, day)
+    if holiday is None:
+        holiday = Holiday(day=day, name=name.strip()[:120])
+        db.session.add(holiday)
+    else:
+        holiday.name = name.strip()[:120]
+    db.session.flush()
+    return holiday
+
+
+def remove_holiday(day: date) -> None:
+    holiday = db.session.get(Holiday, day)
+    if holiday is None:
+        raise NotFound()
+    db.session.delete(holiday)
+    db.session.flush()
+
+
+def policy_for(unit_id: int) -> tuple[int, int]:
+    """(acknowledge, resolve) working days for the unit."""
+    policy = db.session.get(CasePolicy, unit_id)
+    if policy is None:
+        return DEFAULT_ACKNOWLEDGE_DAYS, DEFAULT_RESOLVE_DAYS
+    return policy.acknowledge_days, policy.resolve_days
+
+
+def set_policy(unit_id: int, acknowledge_days: int, resolve_days: int) -> CasePolicy:
+    if not 0 <= acknowledge_days <= resolve_days <= 60:
+        raise CaseError(
+            _l("Acknowledging may not take longer than resolving (at most 60 working days)."),
+            "resolve_days",
+        )
+    policy = db.session.get(CasePolicy, unit_id)
+    if policy is None:
+        policy = CasePolicy(unit_id=unit_id)
+        db.session.add(policy)
+    policy.acknowledge_days, policy.resolve_days = acknowledge_days, resolve_days
+    db.session.flush()
+    return policy
+
+
+def deadlines(unit_id: int, start: date) -> tuple[date, date]:
+    ack, resolve = policy_for(unit_id)
+    # Ten weeks covers any deadline up to 60 working days with a generous holiday calendar.
+    days_off = holidays_between(start, start + timedelta(days=7 * 14))
+    return add_working_days(start, ack, days_off), add_working_days(start, resolve, days_off)
+
+
+def today() -> date:
+    return utcnow().date()
+
+
+# ---- opening ---------------------------------------------------------------------------------
+
+
+def opening_reason(
+    rating: Rating, answers: Mapping[int, int], version: SurveyVersion
+) -> CaseReason | None:
+    """Why the rating opens a case, if it does (integrity first, then a low level, then a reply)."""
+    for question in version.questions:
+        if question.code == INTEGRITY_QUESTION and answers.get(question.id) == 1:
+            return CaseReason.INTEGRITY
+    if rating.overall in LOW_LEVELS:
+        return CaseReason.LOW_RATING
+    if rating.comment and rating.has_contact:
+        return CaseReason.REPLY_REQUESTED
+    return None
+
+
+def open_case_for(
+    rating: Rating, answers: Mapping[int, int], version: SurveyVersion, robot: bool = False
+) -> Case | None:
+    """Open a case for a freshly stored rating when the opening rule says so (flushes).
+
+    Called from the rating submission path: one insert for the case and one or two for the
+    notifications; ratings caught by the honeypot (robots) open nothing.
+    """
+    if robot:
+        return None
+    reason = opening_reason(rating, answers, version)
+    if reason is None:
+        return None
+    unit_id = rating.service_point.unit_id
+    ack_due, resolve_due = deadlines(unit_id, rating.created_at.date())
+    case = Case(
+        rating_id=rating.id,
+        unit_id=unit_id,
+        reason=reason,
+        opened_at=rating.created_at,
+        acknowledge_due=ack_due,
+        resolve_due=resolve_due,
+    )
+    db.session.add(case)
+    db.session.flush()
+    notify(unit_id, case, "opened")
+    if reason is CaseReason.INTEGRITY:
+        notify(None, case, "integrity", for_inspectors=True)
+    db.session.flush()
+    return case
+
+
+def notify(unit_id: int | None, case: Case | None, kind: str, for_inspectors: bool = False) -> None:
+    db.session.add(
+        Notification(unit_id=unit_id, case=case, kind=kind, for_inspectors=for_inspectors)
+    )
+
+
+def notifications_for(user: User, limit: int = 100) -> list[Notification]:
+    query = select(Notification).order_by(Notification.id.desc()).limit(limit)
+    if user.role is Role.INSPECTOR:
+        query = query.where(Notification.for_inspectors)
+        scope = _scope(user)
+        if scope:  # never about the inspector's own unit (a conflict of interest)
+            query = query.where(
+                ~Notification.case.has(Case.unit_id.in_(scope)),
+            )
+    elif user.role is Role.UNIT_OFFICIAL:
+        query = query.where(Notification.unit_id.in_(_scope(user)))
+    elif user.role not in (Role.ADMIN, Role.MANAGER):
+        return []
+    return list(db.session.scalars(query))
+
+
+# ---- visibility ------------------------------------------------------------------------------
+
+
+def _scope(user: User) -> set[int]:
+    return descendant_ids(user.unit_id) if user.unit_id else set()
+
+
+def can_see(user: User, case: Case) -> bool:
+    if user.role in (Role.ADMIN, Role.MANAGER):
+        return True
+    if user.role is Role.INSPECTOR:
+        return case.reason is CaseReason.INTEGRITY and case.unit_id not in _scope(user)
+    if user.role is Role.UNIT_OFFICIAL:
+        return case.unit_id in _scope(user)
+    return False
+
+
+def visible_cases(user: User, status: CaseStatus | None = None) -> list[Case]:
+    query = select(Case).order_by(Case.id.desc())
+    if user.role is Role.UNIT_OFFICIAL:
+        query = query.where(Case.unit_id.in_(_scope(user)))
+    elif user.role is Role.INSPECTOR:
+        query = query.where(Case.reason == CaseReason.INTEGRITY)
+        scope = _scope(user)
+        if scope:
+            query = query.where(Case.unit_id.not_in(scope))
+    elif user.role not in (Role.ADMIN, Role.MANAGER):
+        return []
+    if status is not None:
+        query = query.where(Case.status == status)
+    return list(db.session.scalars(query.limit(500)))
+
+
+def get_case_for(user: User, case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None or not can_see(user, case):
+        raise NotFound()
+    return case
+
+
+def case_for_rating(rating: Rating) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.rating_id == rating.id))
+
+
+def is_overdue(case: Case, on: date | None = None) -> bool:
+    on = on or today()
+    if case.status is CaseStatus.OPEN and on > case.acknowledge_due:
+        return True
+    return case.status in OPEN_STATES and on > case.resolve_due
+
+
+# ---- staff actions ---------------------------------------------------------------------------
+
+
+def _move(case: Case, target: CaseStatus, actor: User, **details: object) -> None:
+    if target not in TRANSITIONS[case.status]:
+        raise InvalidTransition(_l("This change is not possible in the case's current state."))
+    before = case.status
+    case.status = target
+    db.session.flush()
+    record_event(
+        f"case.{target.value}",
+        "cases",
+        case.id,
+        unit_id=case.unit_id,
+        before=before.value,
+        actor_id=actor.id,
+        **details,
+    )
+
+
+def acknowledge(case: Case, actor: User) -> None:
+    _move(case, CaseStatus.ACKNOWLEDGED, actor)
+    case.acknowledged_at = utcnow()
+    db.session.flush()
+
+
+def investigate(case: Case, actor: User) -> None:
+    _move(case, CaseStatus.INVESTIGATING, actor)
+
+
+def _check_text(text: str, field: str) -> str:
+    text = text.strip()
+    canned = {str(value) for value in CANNED_REPLIES.values()}
+    if text in canned or ("[" in text and "]" in text):
+        raise CaseError(
+            _l("Please replace the part in brackets with what your unit actually did."), field
+        )
+    if text and len(text) < MIN_TEXT:
+        raise CaseError(_l("Please write at least a full sentence."), field)
+    return text
+
+
+def reply(
+    case: Case, actor: User, what_changed: str, public_reply: str, private_reply: str
+) -> None:
+    """Record what changed and answer the citizen publicly, privately or both."""
+    if CaseStatus.REPLIED not in TRANSITIONS[case.status]:
+        raise InvalidTransition(_l("Acknowledge the case before replying."))
+    what = what_changed.strip()
+    if len(what) < MIN_TEXT:
+        raise CaseError(_l("Please record what your unit changed."), "what_changed")
+    public = _check_text(public_reply, "public_reply")
+    private = _check_text(private_reply, "private_reply")
+    if not public and not private:
+        raise CaseError(_l("Please write a public reply, a private reply or both."), "public_reply")
+    now = utcnow()
+    case.what_changed, case.public_reply, case.private_reply = what, public, private
+    if case.replied_on_time is None:
+        case.replied_on_time = now.date() <= case.resolve_due
+    case.replied_at = now
+    if case.acknowledged_at is None:
+        case.acknowledged_at = now
+    _move(case, CaseStatus.REPLIED, actor, public=bool(public), private=bool(private))
+
+
+# ---- the citizen's verdict and escalation ----------------------------------------------------
+
+
+def _superior(unit_id: int) -> int | None:
+    unit = db.session.get(Unit, unit_id)
+    return unit.parent_id if unit else None
+
+
+def _escalate(case: Case) -> bool:
+    """Hand the case to the superior unit once (False when already escalated or at the top)."""
+    if case.escalated_at is not None:
+        return False
+    superior = _superior(case.unit_id)
+    case.escalated_at = utcnow()
+    case.escalated_to_id = superior
+    if superior is not None:
+        notify(superior, case, "escalated")
+    db.session.flush()
+    record_event("case.escalated", "cases", case.id, unit_id=case.unit_id, superior_id=superior)
+    return True
+
+
+def give_verdict(case: Case, verdict: Verdict) -> None:
+    """The citizen's answer on /f/<code>: solved, or not solved (reopens once and escalates)."""
+    if case.status is not CaseStatus.REPLIED:
+        raise InvalidTransition(_l("There is no reply to answer yet."))
+    now = utcnow()
+    case.verdict, case.verdict_at = verdict, now
+    if verdict is Verdict.SOLVED:
+        case.status = CaseStatus.SOLVED
+    elif case.reopen_count == 0:
+        case.status = CaseStatus.REOPENED
+        case.reopen_count = 1
+        _ack, case.resolve_due = deadlines(case.unit_id, now.date())
+        notify(case.unit_id, case, "reopened")
+        _escalate(case)
+    else:
+        case.status = CaseStatus.CLOSED_UNSOLVED
+    db.session.flush()
+    record_event("case.verdict", "cases", case.id, unit_id=case.unit_id, verdict=verdict.value)
+
+
+def escalate_overdue(on: date | None = None) -> int:
+    """Escalate every open case past its resolve deadline (idempotent); the count escalated."""
+    on = on or today()
+    cases = db.session.scalars(
+        select(Case).where(
+            Case.status.in_(OPEN_STATES), Case.resolve_due < on, Case.escalated_at.is_(None)
+        )
+    )
+    return sum(1 for case in list(cases) if _escalate(case))
+
+
+# ---- public figures --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFigures:
+    opened: int
+    replied: int
+    on_time: int
+    solved: int
+    reopened: int
+    appeals_filed: int
+    appeals_upheld: int
+    appeals_rejected: int
+    commitments: int = 0
+    commitments_completed: int = 0
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.replied if self.replied else None
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "cases_opened": self.opened,
+            "cases_replied": self.replied,
+            "cases_replied_on_time": self.on_time,
+            "cases_solved_in_citizens_view": self.solved,
+            "cases_reopened": self.reopened,
+            "commitments": self.commitments,
+            "commitments_completed": self.commitments_completed,
+            "appeals_filed": self.appeals_filed,
+            "appeals_upheld": self.appeals_upheld,
+            "appeals_rejected": self.appeals_rejected,
+        }
+
+
+def figures(unit_ids: set[int]) -> CaseFigures:
+    rows: dict[CaseStatus, int] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(Case.status, func.count(Case.id))
+            .where(Case.unit_id.in_(unit_ids))
+            .group_by(Case.status)
+        ).all()
+    )
+    on_time = db.session.scalar(
+        select(func.count(Case.id)).where(
+            Case.unit_id.in_(unit_ids), Case.replied_on_time.is_(True)
+        )
+    )
+    replied = db.session.scalar(
+        select(func.count(Case.id)).where(Case.unit_id.in_(unit_ids), Case.replied_at.is_not(None))
+    )
+    reopened = db.session.scalar(
+        select(func.count(Case.id)).where(Case.unit_id.in_(unit_ids), Case.reopen_count > 0)
+    )
+    appeals: dict[AppealStatus, int] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(Appeal.status, func.count(Appeal.id))
+            .where(Appeal.unit_id.in_(unit_ids))
+            .group_by(Appeal.status)
+        ).all()
+    )
+    return CaseFigures(
+        opened=sum(rows.values()),
+        replied=replied or 0,
+        on_time=on_time or 0,
+        solved=rows.get(CaseStatus.SOLVED, 0),
+        reopened=reopened or 0,
+        appeals_filed=sum(appeals.values()),
+        appeals_upheld=appeals.get(AppealStatus.UPHELD, 0),
+        appeals_rejected=appeals.get(AppealStatus.REJECTED, 0),
+        commitments=db.session.scalar(
+            select(func.count(ImprovementPlan.id)).where(ImprovementPlan.unit_id.in_(unit_ids))
+        )
+        or 0,
+        commitments_completed=db.session.scalar(
+            select(func.count(ImprovementPlan.id)).where(
+                ImprovementPlan.unit_id.in_(unit_ids), ImprovementPlan.progress == 100
+            )
+        )
+        or 0,
+    )
+
+
+def public_replies(unit_ids: set[int], limit: int = 20) -> list[Case]:
+    """Cases with a public reply ("you said, we did"), newest first."""
+    return list(
+        db.session.scalars(
+            select(Case)
+            .where(Case.unit_id.in_(unit_ids), Case.public_reply != "")
+            .order_by(Case.replied_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# ---- appeals ---------------------------------------------------------------------------------
+
+
+def _in_window(cycle_id: int, on: date) -> bool:
+    from citizenvoice.indicators.models import Cycle
+
+    cycle = db.session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound()
+    return cycle.review_opens_on <= on <= cycle.review_closes_on
+
+
+def file_appeal(
+    actor: User,
+    cycle_id: int,
+    kind: AppealKind,
+    reasons: str,
+    rating_id: int | None = None,
+    on: date | None = None,
+) -> Appeal:
+    if actor.role is not Role.UNIT_OFFICIAL or actor.unit_id is None:
+        raise Forbidden(_l("Only a unit official can appeal."))
+    if not _in_window(cycle_id, on or today()):
+        raise CaseError(_l("Appeals are accepted only in the cycle's review window."), "cycle_id")
+    if len(reasons.strip()) < MIN_TEXT:
+        raise CaseError(_l("Please give the reasons for the appeal."), "reasons")
+    if kind is AppealKind.RATING:
+        rating = db.session.get(Rating, rating_id) if rating_id else None
+        if rating is None or rating.service_point.unit_id not in _scope(actor):
+            raise CaseError(_l("Choose a rating of your own unit."), "rating_id")
+    appeal = Appeal(
+        cycle_id=cycle_id,
+        unit_id=actor.unit_id,
+        kind=kind,
+        rating_id=rating_id if kind is AppealKind.RATING else None,
+        reasons=reasons.strip(),
+        filed_by_id=actor.id,
+    )
+    db.session.add(appeal)
+    db.session.flush()
+    notify(None, None, "appeal_filed")
+    record_event("appeal.filed", "appeals", appeal.id, unit_id=appeal.unit_id, kind=kind.value)
+    return appeal
+
+
+def has_conflict(reviewer: User, appeal: Appeal) -> bool:
+    """A reviewer may not decide an appeal they filed, nor one of their own unit's line.
+
+    Their unit conflicts when it is the appealing unit, one of its sub-units or one of its
+    superiors (either side of the chain of command).
+    """
+    if reviewer.id == appeal.filed_by_id:
+        return True
+    if reviewer.unit_id is None:
+        return False
+    if appeal.unit_id in descendant_ids(reviewer.unit_id):
+        return True
+    return reviewer.unit_id in descendant_ids(appeal.unit_id)
+
+
+REVIEWER_ROLES = (Role.ADMIN, Role.MANAGER, Role.EXPERT, Role.INSPECTOR)
+
+
+def visible_appeals(user: User) -> list[Appeal]:
+    query = select(Appeal).order_by(Appeal.id.desc()).limit(500)
+    if user.role is Role.UNIT_OFFICIAL:
+        query = query.where(Appeal.unit_id.in_(_scope(user)))
+    elif user.role not in REVIEWER_ROLES:
+        return []
+    return list(db.session.scalars(query))
+
+
+def get_appeal_for(user: User, appeal_id: int) -> Appeal:
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None or appeal not in visible_appeals(user):
+        raise NotFound()
+    return appeal
+
+
+def decide_appeal(appeal: Appeal, reviewer: User, uphold: bool, reasons: str) -> None:
+    """Uphold (exclude the rating or correct the result, publishing a new version) or reject."""
+    from citizenvoice.scoring import services as scoring
+    from citizenvoice.surveys import services as surveys
+    from citizenvoice.surveys.models import FlagKind
+
+    if appeal.status is not AppealStatus.PENDING:
+        raise InvalidTransition(_l("This appeal has already been decided."))
+    if reviewer.role not in REVIEWER_ROLES:
+        raise Forbidden(_l("You may not review appeals."))
+    if has_conflict(reviewer, appeal):
+        raise CaseError(_l("You have a conflict of interest with this unit."), "reasons")
+    reasons = reasons.strip()
+    if len(reasons) < MIN_TEXT:
+        raise CaseError(_l("Please give the reasons for the decision."), "reasons")
+    appeal.reviewer_id, appeal.decision_reasons, appeal.decided_at = reviewer.id, reasons, utcnow()
+    if uphold:
+        appeal.status = AppealStatus.UPHELD
+        if appeal.rating is not None:
+            flag = surveys.add_flag(appeal.rating, FlagKind.MANUAL, reasons, reviewer.id)
+            surveys.decide_flag(flag, True, f"Appeal {appeal.id} upheld: {reasons}", reviewer.id)
+        if scoring.publications(appeal.cycle_id):
+            publication = scoring.publish_correction(
+                appeal.cycle_id, f"Appeal {appeal.id} upheld: {reasons}", reviewer.id
+            )
+            appeal.correction_version = publication.version
+    else:
+        appeal.status = AppealStatus.REJECTED
+    db.session.flush()
+    record_event(
+        f"appeal.{appeal.status.value}",
+        "appeals",
+        appeal.id,
+        unit_id=appeal.unit_id,
+        reasons=reasons,
+        correction_version=appeal.correction_version,
+    )
+
+
+# ---- improvement plans -----------------------------------------------------------------------
+
+SELF_IDENTIFIED_RULE = _l(
+    "Self-identified problems: when a unit lists a problem in a plan before a tip, an "
+    "inspection or a detector finds it, a later finding on the same indicator in the same cycle "
+    "is published as already self-identified and shown among the unit's commitments rather than "
+    "as a finding against it. The unit must still complete the plan by its due date; an "
+    "unfinished self-identified plan is published like any other overdue commitment."
+)
+
+
+def _plan_node(cycle_id: int, node_id: int) -> None:
+    from citizenvoice.indicators.models import IndicatorNode
+
+    node = db.session.get(IndicatorNode, node_id)
+    if node is None or node.cycle_id != cycle_id:
+        raise CaseError(_l("Choose an indicator of this cycle."), "node_id")
+
+
+def create_plan(
+    actor: User,
+    unit_id: int,
+    cycle_id: int,
+    node_id: int,
+    problem: str,
+    action: str,
+    owner: str,
+    due_on: date,
+    self_identified: bool = False,
+) -> ImprovementPlan:
+    if actor.role is Role.UNIT_OFFICIAL and unit_id not in _scope(actor):
+        raise NotFound()
+    if actor.role not in (Role.ADMIN, Role.MANAGER, Role.UNIT_OFFICIAL):
+        raise Forbidden(_l("You may not write improvement plans."))
+    _plan_node(cycle_id, node_id)
+    if len(problem.strip()) < MIN_TEXT or len(action.strip()) < MIN_TEXT:
+        raise CaseError(_l("Please describe the problem and the action."), "action")
+    plan = ImprovementPlan(
+        unit_id=unit_id,
+        cycle_id=cycle_id,
+        node_id=node_id,
+        problem=problem.strip(),
+        action=action.strip(),
+        owner=owner.strip()[:120],
+        due_on=due_on,
+        self_identified=self_identified,
+        created_by_id=actor.id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def update_progress(plan: ImprovementPlan, progress: int, evidence: str) -> None:
+    if not 0 <= progress <= 100:
+        raise CaseError(_l("Progress is a percentage from 0 to 100."), "progress")
+    plan.progress = progress
+    plan.evidence = evidence.strip()
+    plan.completed_at = (plan.completed_at or utcnow()) if progress == 100 else None
+    db.session.flush()
+
+
+def comment_on_plan(plan: ImprovementPlan, author: User, body: str) -> PlanComment:
+    if author.role not in (Role.ADMIN, Role.MANAGER, Role.EXPERT):
+        raise Forbidden(_l("Only managers and experts comment on plans."))
+    if len(body.strip()) < 2:
+        raise CaseError(_l("Please write a comment."), "body")
+    comment = PlanComment(plan=plan, author_id=author.id, body=body.strip())
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def was_self_identified(unit_id: int, cycle_id: int, node_id: int, found_at: datetime) -> bool:
+    """The milder rule applies: the unit had listed this indicator's problem before the finding."""
+    return bool(
+        db.session.scalar(
+            select(func.count(ImprovementPlan.id)).where(
+                ImprovementPlan.unit_id == unit_id,
+                ImprovementPlan.cycle_id == cycle_id,
+                ImprovementPlan.node_id == node_id,
+                ImprovementPlan.self_identified,
+                ImprovementPlan.created_at < found_at,
+            )
+        )
+    )
+
+
+def visible_plans(user: User) -> list[ImprovementPlan]:
+    query = select(ImprovementPlan).order_by(ImprovementPlan.id.desc()).limit(500)
+    if user.role is Role.UNIT_OFFICIAL:
+        query = query.where(ImprovementPlan.unit_id.in_(_scope(user)))
+    elif user.role not in (Role.ADMIN, Role.MANAGER, Role.EXPERT, Role.INSPECTOR):
+        return []
+    return list(db.session.scalars(query))
+
+
+def get_plan_for(user: User, plan_id: int) -> ImprovementPlan:
+    plan = db.session.get(ImprovementPlan, plan_id)
+    if plan is None or plan not in visible_plans(user):
+        raise NotFound()
+    return plan
+
+
+def public_plans(unit_ids: set[int]) -> list[ImprovementPlan]:
+    return list(
+        db.session.scalars(
+            select(ImprovementPlan)
+            .where(ImprovementPlan.unit_id.in_(unit_ids))
+            .order_by(ImprovementPlan.due_on)
+            .limit(50)
+        )
+    )

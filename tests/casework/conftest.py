@@ -1,0 +1,19 @@
+"""Fixtures of the casework tests: a frozen clock for the case services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Freeze ``utcnow`` of the case services at the given moment (call again to move it)."""
+    from citizenvoice.casework import services
+
+    def set_to(moment: datetime) -> None:
+        monkeypatch.setattr(services, "utcnow", lambda: moment)
+
+    return set_to

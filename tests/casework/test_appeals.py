@@ -1,0 +1,138 @@
+"""Appeals: the review window, the reviewer's conflict rule, upheld and rejected decisions."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from citizenvoice.accounts.models import Role
+from citizenvoice.casework import services
+from citizenvoice.casework.models import Appeal, AppealKind, AppealStatus
+from citizenvoice.core.errors import Forbidden, InvalidTransition
+from citizenvoice.extensions import db
+from citizenvoice.scoring import services as scoring
+from tests.casework.helpers import cycle_with_results, rate
+
+IN_WINDOW = date(2026, 10, 20)
+
+
+@pytest.fixture
+def setting(make_unit, make_point, make_user):
+    parent = make_unit("city")
+    unit, other = make_unit("office", parent=parent), make_unit("other")
+    point = make_point(unit)
+    ratings = [rate(point, level, created_at=datetime(2026, 8, 3, 10)) for level in (1, 5, 5, 4)]
+    cycle = cycle_with_results([unit, other])
+    scoring.compute_cycle(cycle.id)
+    scoring.publish(cycle.id)
+    db.session.commit()
+    return {
+        "cycle": cycle,
+        "unit": unit,
+        "parent": parent,
+        "other": other,
+        "rating": ratings[0],
+        "official": make_user(Role.UNIT_OFFICIAL, unit),
+    }
+
+
+def _appeal(s, kind=AppealKind.RATING, on=IN_WINDOW):
+    return services.file_appeal(
+        s["official"], s["cycle"].id, kind, "A competitor's staff rated us", s["rating"].id, on=on
+    )
+
+
+def test_appeals_only_in_the_review_window_by_officials(setting, make_user) -> None:
+    with pytest.raises(services.CaseError):
+        _appeal(setting, on=date(2026, 11, 1))
+    with pytest.raises(Forbidden):
+        services.file_appeal(make_user(Role.MANAGER), setting["cycle"].id, AppealKind.RESULT,
+                             "The result is wrong", on=IN_WINDOW)  # fmt: skip
+    with pytest.raises(services.CaseError):  # a rating that is not the unit's own
+        services.file_appeal(setting["official"], setting["cycle"].id, AppealKind.RATING,
+                             "Not ours at all", 10**9, on=IN_WINDOW)  # fmt: skip
+
+
+def test_conflict_rule_for_reviewers(setting, make_user, make_unit) -> None:
+    appeal = _appeal(setting)
+    assert services.has_conflict(setting["official"], appeal)  # the filer
+    assert services.has_conflict(make_user(Role.INSPECTOR, setting["unit"]), appeal)
+    assert services.has_conflict(make_user(Role.INSPECTOR, setting["parent"]), appeal)
+    sub = make_unit("office-sub", parent=setting["unit"])
+    assert services.has_conflict(make_user(Role.EXPERT, sub), appeal)
+    assert not services.has_conflict(make_user(Role.INSPECTOR, setting["other"]), appeal)
+    assert not services.has_conflict(make_user(Role.MANAGER), appeal)
+    with pytest.raises(services.CaseError):
+        services.decide_appeal(appeal, make_user(Role.INSPECTOR, setting["parent"]), True,
+                               "Looks malicious to me")  # fmt: skip
+    assert appeal.status is AppealStatus.PENDING
+
+
+def test_upheld_rating_appeal_excludes_it_and_publishes_a_correction(setting, make_user):
+    before = json.loads(scoring.publications(setting["cycle"].id)[-1].payload)
+    appeal = _appeal(setting)
+    reviewer = make_user(Role.INSPECTOR, setting["other"])
+    services.decide_appeal(appeal, reviewer, True, "Same device rated ten units in a minute")
+    db.session.commit()
+    assert appeal.status is AppealStatus.UPHELD and appeal.correction_version == 2
+    rating = setting["rating"]
+    assert rating.is_counted is False  # kept, marked by a confirmed flag
+    assert rating.flags[-1].status.value == "confirmed"
+    latest = scoring.publications(setting["cycle"].id)[-1]
+    assert latest.version == 2 and f"Appeal {appeal.id} upheld" in latest.reason
+    after = json.loads(latest.payload)
+
+    def flagged(data):
+        unit = next(u for u in data["units"] if u["code"] == setting["unit"].code)
+        return unit["indicators"]["satisfaction"]["ratings_flagged"]
+
+    assert flagged(after) == flagged(before) + 1
+    with pytest.raises(InvalidTransition):
+        services.decide_appeal(appeal, reviewer, False, "Changed my mind entirely")
+
+
+def test_rejected_appeal_keeps_the_results(setting, make_user) -> None:
+    appeal = _appeal(setting, kind=AppealKind.RESULT)
+    services.decide_appeal(appeal, make_user(Role.MANAGER), False, "The figures were checked")
+    db.session.commit()
+    assert appeal.status is AppealStatus.REJECTED
+    assert appeal.decision_reasons == "The figures were checked"
+    assert len(scoring.publications(setting["cycle"].id)) == 1
+    figures = services.figures({setting["unit"].id})
+    assert (figures.appeals_filed, figures.appeals_rejected) == (1, 1)
+
+
+def test_appeal_pages_file_and_decide(app, client, setting, make_user, login_as) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    appeal = _appeal(setting)
+    db.session.commit()
+    login_as(Role.INSPECTOR, setting["parent"])  # the appealing unit's superior: a conflict
+    page = client.get(f"/manage/casework/appeals/{appeal.id}")
+    assert "conflict of interest" in page.text
+    refused = client.post(
+        f"/manage/casework/appeals/{appeal.id}/decide",
+        data={"decision": "uphold", "reasons": "Looks malicious to me"},
+    )
+    assert refused.status_code == 400
+    assert db.session.get_one(Appeal, appeal.id).status is AppealStatus.PENDING
+    client.post("/logout")
+    login_as(Role.EXPERT)
+    response = client.post(
+        f"/manage/casework/appeals/{appeal.id}/decide",
+        data={"decision": "reject", "reasons": "The rating looks genuine"},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get_one(Appeal, appeal.id).status is AppealStatus.REJECTED
+
+
+def test_integrity_notifications_skip_the_inspectors_own_unit(make_point, make_user) -> None:
+    point = make_point()
+    rate(point, 5, gifts=True)
+    db.session.commit()
+    own = make_user(Role.INSPECTOR, point.unit)
+    other = make_user(Role.INSPECTOR, None)
+    assert services.notifications_for(own) == []
+    assert [n.kind for n in services.notifications_for(other)] == ["integrity"]
