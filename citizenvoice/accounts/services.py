@@ -37,6 +37,8 @@ def check_password_strength(password: str) -> None:
 
 
 def find_user(username: str) -> User | None:
+    if "\x00" in username:  # PostgreSQL refuses NUL in text (a 5xx); no account has one
+        return None
     return db.session.scalar(select(User).where(User.username == username.strip().lower()))
 
 

@@ -54,7 +54,14 @@ def compile_catalogues(directories: list[str]) -> None:
 def remember_language(response: Response) -> Response:
     asked = request.args.get("lang")
     if asked and asked in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+        )
     return response
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     [
@@ -23,6 +26,9 @@ CSP = "; ".join(
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
+    if "frame-ancestors" not in headers["Content-Security-Policy"]:
+        # A view's own policy (sandboxed downloads) must still forbid framing.
+        headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"
@@ -33,5 +39,22 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` limited to what an id column can hold: larger numbers are a plain 404.
+
+    Without the bound, ``/manage/…/99999999999999999999`` overflows the database driver (HTTP 500
+    on SQLite, 503 on PostgreSQL).
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_security(app: Flask) -> None:
+    # Before the blueprints are registered: rules pick their converters when they are added.
+    app.url_map.converters["int"] = RowIdConverter
+    from citizenvoice.core.forms import refuse_unexpected_bodies
+
+    app.before_request(refuse_unexpected_bodies)
     app.after_request(add_security_headers)

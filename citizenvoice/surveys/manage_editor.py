@@ -136,7 +136,9 @@ def question_remove(survey_id: int) -> Any:
 @roles_required(*MANAGERS)
 def survey_assign(survey_id: int) -> Any:
     survey = editor.get_survey(survey_id)
-    point = db.session.get(ServicePoint, request.form.get("point_id", 0, type=int))
+    point_id = request.form.get("point_id", 0, type=int) or 0
+    # Out-of-range ids would overflow the database integer (HTTP 500): no such point.
+    point = db.session.get(ServicePoint, point_id) if 0 < point_id < 2**31 else None
     if point is None:
         flash(_("Please choose a service point."), "error")
     elif EmptyForm().validate_on_submit():
