@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, url_for
@@ -78,6 +79,23 @@ def node_detail(node_id: int) -> Any:
     )
 
 
+def _commit_or_flash(action: Callable[[], object], success: str) -> None:
+    """Run one consultation step: commit and confirm, or roll back and show the refusal.
+
+    Access refusals (Forbidden, NotFound) propagate so that they answer 403/404.
+    """
+    try:
+        action()
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+
+
 def _back(node: IndicatorNode) -> Any:
     return redirect(url_for(".node_detail", node_id=node.id))
 
@@ -92,19 +110,13 @@ def node_comment(node_id: int) -> Any:
             for error in errors:
                 flash(str(error), "error")
         return _back(node)
-    try:
-        consultation.add_comment(
+    _commit_or_flash(
+        lambda: consultation.add_comment(
             node, current_user, form.body.data or "", form.proposed_target.data,
             form.proposed_weight.data,
-        )  # fmt: skip
-    except (Forbidden, NotFound):
-        raise  # access refusals answer 403/404, not a flash
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Your comment was added."), "success")
+        ),
+        _("Your comment was added."),
+    )  # fmt: skip
     return _back(node)
 
 
@@ -113,16 +125,9 @@ def node_comment(node_id: int) -> Any:
 def node_accept(node_id: int) -> Any:
     node = _consulted_node(node_id)
     if EmptyForm().validate_on_submit():
-        try:
-            consultation.accept(node, current_user)
-        except (Forbidden, NotFound):
-            raise  # access refusals answer 403/404, not a flash
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Your acceptance was recorded."), "success")
+        _commit_or_flash(
+            lambda: consultation.accept(node, current_user), _("Your acceptance was recorded.")
+        )
     return _back(node)
 
 
@@ -131,16 +136,10 @@ def node_accept(node_id: int) -> Any:
 def node_open(node_id: int) -> Any:
     node = _consulted_node(node_id)
     if EmptyForm().validate_on_submit():
-        try:
-            consultation.open_consultation(node, current_user)
-        except (Forbidden, NotFound):
-            raise  # access refusals answer 403/404, not a flash
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("The indicator is open for consultation."), "success")
+        _commit_or_flash(
+            lambda: consultation.open_consultation(node, current_user),
+            _("The indicator is open for consultation."),
+        )
     return _back(node)
 
 
@@ -151,14 +150,10 @@ def comment_decide(comment_id: int) -> Any:
     node = _consulted_node(comment.indicator_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
-            consultation.decide_proposal(comment, current_user, form.decision.data == "accept")
-        except (Forbidden, NotFound):
-            raise  # access refusals answer 403/404, not a flash
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("The proposal was decided."), "success")
+        _commit_or_flash(
+            lambda: consultation.decide_proposal(
+                comment, current_user, form.decision.data == "accept"
+            ),
+            _("The proposal was decided."),
+        )
     return _back(node)
