@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from citizenvoice.accounts.models import Role, User
 from citizenvoice.audit.services import record_event
@@ -104,6 +106,7 @@ def add_holiday(day: date, name: str) -> Holiday:
     else:
         holiday.name = name.strip()[:120]
     db.session.flush()
+    forget_deadlines()
     return holiday
 
 
@@ -113,6 +116,7 @@ def remove_holiday(day: date) -> None:
         raise NotFound()
     db.session.delete(holiday)
     db.session.flush()
+    forget_deadlines()
 
 
 def policy_for(unit_id: int) -> tuple[int, int]:
@@ -135,14 +139,40 @@ def set_policy(unit_id: int, acknowledge_days: int, resolve_days: int) -> CasePo
         db.session.add(policy)
     policy.acknowledge_days, policy.resolve_days = acknowledge_days, resolve_days
     db.session.flush()
+    forget_deadlines()
     return policy
 
 
+#: Seconds a worker reuses the deadlines it computed for a unit and day (a calendar or policy
+#: change made in another worker is seen after at most this long; in this one, at once).
+DEADLINE_CACHE_SECONDS = 30.0
+
+
+def _deadline_cache() -> dict[tuple[int, date], tuple[float, tuple[date, date]]]:
+    cache: dict[tuple[int, date], tuple[float, tuple[date, date]]]
+    cache = current_app.extensions.setdefault("casework.deadlines", {})
+    return cache
+
+
+def forget_deadlines() -> None:
+    current_app.extensions.pop("casework.deadlines", None)
+
+
 def deadlines(unit_id: int, start: date) -> tuple[date, date]:
+    """(acknowledge, resolve) due dates of a case opened on ``start``."""
+    cache = _deadline_cache()
+    now = time.monotonic()
+    cached = cache.get((unit_id, start))
+    if cached is not None and now - cached[0] < DEADLINE_CACHE_SECONDS:
+        return cached[1]
     ack, resolve = policy_for(unit_id)
     # Ten weeks covers any deadline up to 60 working days with a generous holiday calendar.
     days_off = holidays_between(start, start + timedelta(days=7 * 14))
-    return add_working_days(start, ack, days_off), add_working_days(start, resolve, days_off)
+    due = add_working_days(start, ack, days_off), add_working_days(start, resolve, days_off)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[(unit_id, start)] = (now, due)
+    return due
 
 
 def today() -> date:
@@ -152,50 +182,73 @@ def today() -> date:
 # ---- opening ---------------------------------------------------------------------------------
 
 
+def case_reason(
+    overall: int, integrity_reported: bool, has_comment: bool, has_contact: bool
+) -> CaseReason | None:
+    """Why a rating opens a case, if it does (integrity first, then a low level, then a reply)."""
+    if integrity_reported:
+        return CaseReason.INTEGRITY
+    if overall in LOW_LEVELS:
+        return CaseReason.LOW_RATING
+    if has_comment and has_contact:
+        return CaseReason.REPLY_REQUESTED
+    return None
+
+
 def opening_reason(
     rating: Rating, answers: Mapping[int, int], version: SurveyVersion
 ) -> CaseReason | None:
-    """Why the rating opens a case, if it does (integrity first, then a low level, then a reply)."""
-    for question in version.questions:
-        if question.code == INTEGRITY_QUESTION and answers.get(question.id) == 1:
-            return CaseReason.INTEGRITY
-    if rating.overall in LOW_LEVELS:
-        return CaseReason.LOW_RATING
-    if rating.comment and rating.has_contact:
-        return CaseReason.REPLY_REQUESTED
-    return None
+    integrity = any(
+        question.code == INTEGRITY_QUESTION and answers.get(question.id) == 1
+        for question in version.questions
+    )
+    return case_reason(rating.overall, integrity, bool(rating.comment), rating.has_contact)
+
+
+def open_case(rating_id: int, unit_id: int, reason: CaseReason, opened_at: datetime) -> int:
+    """Open the case of a freshly stored rating; returns its id (flushes nothing).
+
+    Written with plain INSERTs in the rating's own transaction, on the submission path: the
+    opening is the system's, not a staff member's, so it adds no entry to the audit chain
+    (every later staff change of the case does).
+    """
+    ack_due, resolve_due = deadlines(unit_id, opened_at.date())
+    connection = db.session.connection()
+    case_id = connection.execute(
+        insert(Case).returning(Case.id),
+        {
+            "rating_id": rating_id,
+            "unit_id": unit_id,
+            "reason": reason,
+            "opened_at": opened_at,
+            "acknowledge_due": ack_due,
+            "resolve_due": resolve_due,
+        },
+    ).scalar_one()
+    notices = [{"unit_id": unit_id, "case_id": case_id, "kind": "opened", "for_inspectors": False}]
+    if reason is CaseReason.INTEGRITY:
+        notices.append(
+            {"unit_id": None, "case_id": case_id, "kind": "integrity", "for_inspectors": True}
+        )
+    connection.execute(
+        insert(Notification),
+        [{**notice, "created_at": opened_at} for notice in notices],
+    )
+    return int(case_id)
 
 
 def open_case_for(
     rating: Rating, answers: Mapping[int, int], version: SurveyVersion, robot: bool = False
 ) -> Case | None:
-    """Open a case for a freshly stored rating when the opening rule says so (flushes).
-
-    Called from the rating submission path: one insert for the case and one or two for the
-    notifications; ratings caught by the honeypot (robots) open nothing.
-    """
+    """Open a case for a stored rating when the opening rule says so (robots open nothing)."""
     if robot:
         return None
     reason = opening_reason(rating, answers, version)
     if reason is None:
         return None
-    unit_id = rating.service_point.unit_id
-    ack_due, resolve_due = deadlines(unit_id, rating.created_at.date())
-    case = Case(
-        rating_id=rating.id,
-        unit_id=unit_id,
-        reason=reason,
-        opened_at=rating.created_at,
-        acknowledge_due=ack_due,
-        resolve_due=resolve_due,
-    )
-    db.session.add(case)
     db.session.flush()
-    notify(unit_id, case, "opened")
-    if reason is CaseReason.INTEGRITY:
-        notify(None, case, "integrity", for_inspectors=True)
-    db.session.flush()
-    return case
+    case_id = open_case(rating.id, rating.service_point.unit_id, reason, rating.created_at)
+    return db.session.get(Case, case_id)
 
 
 def notify(unit_id: int | None, case: Case | None, kind: str, for_inspectors: bool = False) -> None:

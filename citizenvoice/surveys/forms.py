@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from babel import support
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -26,7 +30,8 @@ from wtforms.validators import (
 
 from citizenvoice.core.forms import no_control_characters
 from citizenvoice.org.models import ServicePoint
-from citizenvoice.surveys.models import QuestionKind, SurveyVersion
+from citizenvoice.surveys.intake import QuestionShape, VersionShape
+from citizenvoice.surveys.models import QuestionKind
 
 #: The five-level scale, best first as it is read on the page (stored 5 = very satisfied).
 LEVEL_LABELS = {
@@ -45,7 +50,21 @@ def question_field_name(code: str) -> str:
     return f"q_{code}"
 
 
+@functools.lru_cache(maxsize=8)
+def _wtforms_translations(locale: str) -> Any:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class RatingFormBase(FlaskForm):
+    class Meta(FlaskForm.Meta):
+        # The app-wide CSRF protection has checked the request before the view runs; the
+        # template writes its token field.
+        csrf = False
+
+        def get_translations(self, form: Any) -> Any:
+            # The built-in messages, loaded once per language rather than on every request.
+            return _wtforms_translations(str(get_locale() or "en"))
+
     overall = RadioField(
         _l("Overall, how satisfied are you with the service today?"),
         choices=list(LEVEL_LABELS.items()),
@@ -85,10 +104,21 @@ class RatingFormBase(FlaskForm):
                 _l("Please agree to the use of your contact details, or leave them empty.")
             )
 
-    def question_fields(self) -> list[Any]:
-        return [getattr(self, name) for name in getattr(self, "_question_names", [])]
+    _question_names: tuple[str, ...] = ()
 
-    def answers(self, version: SurveyVersion) -> dict[int, int]:
+    def question_fields(self) -> list[Any]:
+        return [getattr(self, name) for name in self._question_names]
+
+    def errors_from(self, other: RatingFormBase | None) -> None:
+        """Take over the messages of ``other`` (the same form, validated without choices)."""
+        if other is None:
+            return
+        for name, field in other._fields.items():
+            if field.errors and name in self._fields:
+                self._fields[name].errors = list(field.errors)
+        self.form_errors.extend(other.form_errors)
+
+    def answers(self, version: VersionShape) -> dict[int, int]:
         values = {}
         for question in version.questions:
             value = getattr(self, question_field_name(question.code)).data
@@ -97,31 +127,40 @@ class RatingFormBase(FlaskForm):
         return values
 
 
-def rating_form(
-    version: SurveyVersion, point: ServicePoint, lang: str, **kwargs: Any
-) -> RatingFormBase:
-    """A rating form with one radio group per question of ``version``."""
+@functools.lru_cache(maxsize=256)
+def _form_class(questions: tuple[QuestionShape, ...], lang: str) -> type[RatingFormBase]:
+    """The form class of a set of questions (a version's questions never change once used)."""
 
     class RatingForm(RatingFormBase):
-        pass
+        _question_names = tuple(question_field_name(q.code) for q in questions)
 
-    names = []
-    for question in version.questions:
+    for question in questions:
         labels = LEVEL_LABELS if question.kind is QuestionKind.SCALE else YES_NO_LABELS
-        name = question_field_name(question.code)
         field = RadioField(
             question.display_text(lang),
             choices=list(labels.items()),
             coerce=int,
             validators=[Optional()],
         )
-        setattr(RatingForm, name, field)
-        names.append(name)
-    form = RatingForm(**kwargs)
-    form._question_names = names
-    services = [(s.id, s.display_name(lang)) for s in point.services if s.is_active]
+        setattr(RatingForm, question_field_name(question.code), field)
+    return RatingForm
+
+
+def rating_form(
+    version: VersionShape, services: list[tuple[int, str]], lang: str, **kwargs: Any
+) -> RatingFormBase:
+    """A rating form with one radio group per question of ``version``.
+
+    ``services`` are the (id, name) choices of the point's active services; the service
+    checks the submitted one, so a submission can be validated with none.
+    """
+    form = _form_class(version.questions, lang)(**kwargs)
     form.service.choices = [(0, _l("(not sure / other)")), *services]
     return form
+
+
+def service_choices(point: ServicePoint, lang: str) -> list[tuple[int, str]]:
+    return [(s.id, s.display_name(lang)) for s in point.services if s.is_active]
 
 
 class FlagDecisionForm(FlaskForm):

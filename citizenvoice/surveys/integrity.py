@@ -45,12 +45,21 @@ def _keyed(value: str, purpose: str, extra: str = "") -> str:
 class FormToken:
     nonce: str
     issued_at: float
+    #: The service point and survey version the form was shown for (None in older tokens).
+    point_id: int | None = None
+    version_id: int | None = None
 
 
-def issue_form_token(issued_at: float | None = None) -> str:
-    """A signed hidden-field value: a fresh nonce and the time the form is shown."""
+def issue_form_token(
+    issued_at: float | None = None, point_id: int | None = None, version_id: int | None = None
+) -> str:
+    """A signed hidden-field value: a fresh nonce, the time the form is shown, and for which
+    service point and survey version."""
     nonce = secrets.token_urlsafe(18)
-    return _serializer("form").dumps([nonce, round(issued_at or time.time(), 3)])
+    fields: list[object] = [nonce, round(issued_at or time.time(), 3)]
+    if point_id is not None and version_id is not None:
+        fields += [point_id, version_id]
+    return _serializer("form").dumps(fields)
 
 
 def read_form_token(value: str | None) -> FormToken | None:
@@ -58,14 +67,19 @@ def read_form_token(value: str | None) -> FormToken | None:
     if not value or len(value) > 200:
         return None
     try:
-        nonce, issued_at = _serializer("form").loads(value)
-    except (BadSignature, ValueError, TypeError):
+        fields = _serializer("form").loads(value)
+    except BadSignature:
         return None
+    if not isinstance(fields, list) or len(fields) not in (2, 4):
+        return None
+    nonce, issued_at, *shown_for = fields
     if not isinstance(nonce, str) or not isinstance(issued_at, int | float):
+        return None
+    if not all(isinstance(n, int) for n in shown_for):
         return None
     if not 0 <= time.time() - issued_at <= FORM_TOKEN_MAX_AGE + 60:
         return None
-    return FormToken(nonce, float(issued_at))
+    return FormToken(nonce, float(issued_at), *shown_for)
 
 
 def min_seconds() -> float:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnElement
 
 from citizenvoice.extensions import db
+from citizenvoice.surveys.intake import count_in_rollups
 from citizenvoice.surveys.models import AnswerRollup, Rating, RatingAnswer, RatingRollup
 
 LEVELS = range(1, 6)
@@ -36,30 +37,11 @@ def upsert_statement(
     )
 
 
-def rating_counters(overall: int, is_verified: bool, sign: int = 1) -> dict[str, int]:
-    counters = {
-        "ratings": sign,
-        "verified": sign if is_verified else 0,
-        "overall_sum": sign * overall,
-    }
-    for level in LEVELS:
-        counters[f"level_{level}"] = sign if level == overall else 0
-    return counters
-
-
 def add_to_rollup(rating: Rating, sign: int = 1, answers: dict[int, int] | None = None) -> None:
     """Count (sign=1) or uncount (sign=-1) one rating and its answers in the day's rollups.
 
     ``answers`` (question id → value) saves a query when the caller has them at hand.
     """
-    key = {
-        "service_point_id": rating.service_point_id,
-        "service_key": rating.service_id or 0,
-        "day": rating.created_at.date(),
-    }
-    values = {**key, **rating_counters(rating.overall, rating.is_verified, sign)}
-    keys = list(key)
-    db.session.execute(upsert_statement(RatingRollup.__table__, values, keys, list(COUNTERS)))
     if answers is None:
         answers = dict(
             db.session.execute(
@@ -70,13 +52,15 @@ def add_to_rollup(rating: Rating, sign: int = 1, answers: dict[int, int] | None 
             .tuples()
             .all()
         )
-    for question_id, value in answers.items():
-        row = {**key, "question_id": question_id, "value": value, "answers": sign}
-        db.session.execute(
-            upsert_statement(
-                AnswerRollup.__table__, row, [*keys, "question_id", "value"], ["answers"]
-            )
-        )
+    count_in_rollups(
+        rating.service_point_id,
+        rating.service_id,
+        rating.created_at.date(),
+        rating.overall,
+        rating.is_verified,
+        answers,
+        sign,
+    )
 
 
 def _day_expression() -> ColumnElement[Any]:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
 from citizenvoice.audit.services import record_event
 from citizenvoice.core.db import utcnow
 from citizenvoice.core.errors import DomainError, InvalidTransition, NotFound
 from citizenvoice.extensions import db
-from citizenvoice.integrity.masking import mask_personal_data
 from citizenvoice.org.models import RetiredPointToken, ServicePoint
+from citizenvoice.surveys import intake
 from citizenvoice.surveys.models import (
     FlagKind,
     FlagStatus,
@@ -23,8 +24,6 @@ from citizenvoice.surveys.models import (
     Question,
     QuestionKind,
     Rating,
-    RatingAnswer,
-    RatingContact,
     RatingFlag,
     Survey,
     SurveyVersion,
@@ -154,6 +153,56 @@ def point_by_token(token: str) -> ServicePoint:
     return point
 
 
+@dataclass(frozen=True)
+class PointRef:
+    """What the rating path needs of a service point, read with one query."""
+
+    id: int
+    token: str
+    unit_id: int
+
+
+_POINT_BY_TOKEN = sql_text(
+    "SELECT p.id, p.token, p.unit_id, p.is_active, u.is_active FROM service_points p"
+    " JOIN units u ON u.id = p.unit_id WHERE p.token = :token"
+)
+
+
+def point_ref_by_token(token: str) -> PointRef:
+    """:func:`point_by_token` without loading the point: one plain query."""
+    canonical = normalize_token(token)
+    if canonical is None:
+        raise NotFound()
+    row = db.session.connection().execute(_POINT_BY_TOKEN, {"token": canonical}).first()
+    if row is None:
+        point_by_token(canonical)  # raises the right error for a retired or unknown code
+        raise NotFound()
+    if not row[3] or not row[4]:
+        raise TokenRetired(_l("This service point no longer takes ratings."))
+    return PointRef(row[0], row[1], row[2])
+
+
+def _used_versions() -> dict[int, intake.VersionShape]:
+    shapes: dict[int, intake.VersionShape] = current_app.extensions.setdefault(
+        "surveys.used_versions", {}
+    )
+    return shapes
+
+
+def version_shape(version_id: int) -> intake.VersionShape | None:
+    """The questions of a survey version (kept in memory once the version has a rating)."""
+    shape = _used_versions().get(version_id)
+    if shape is not None:
+        return shape
+    version = db.session.get(SurveyVersion, version_id)
+    return intake.VersionShape.of(version) if version is not None else None
+
+
+def remember_used_version(shape: intake.VersionShape) -> None:
+    """After a rating of ``shape`` is committed: the version is locked, its shape final."""
+    _used_versions().setdefault(shape.id, shape)
+
+
 def normalize_follow_up(code: str) -> str | None:
     compact = code.replace("-", "").replace(" ", "").upper()
     if len(compact) != FOLLOW_UP_LENGTH or not set(compact) <= set(TOKEN_ALPHABET):
@@ -206,108 +255,101 @@ class Rules:
     min_seconds: float = 3.0
 
 
-def _check(point: ServicePoint, version: SurveyVersion, sub: Submission) -> None:
+def _check(point_id: int, version: intake.VersionShape, sub: Submission) -> None:
     if sub.overall not in range(1, 6):
         raise RatingError(_l("Please choose how satisfied you are overall."))
-    questions = {q.id: q for q in version.questions}
     for question_id, value in sub.answers.items():
-        question = questions.get(question_id)
-        allowed = range(1, 6) if question and question.kind is QuestionKind.SCALE else (0, 1)
-        if question is None or value not in allowed:
+        question = version.question(question_id)
+        if question is None or not question.allows(value):
             raise RatingError(_l("One of the answers is not valid."))
-    if sub.service_id is not None and sub.service_id not in {s.id for s in point.services}:
+    if sub.service_id is not None and not intake.point_offers(point_id, sub.service_id):
         raise RatingError(_l("This service is not offered here."))
     if len(sub.comment) > COMMENT_MAX:
         raise RatingError(_l("The comment is too long."))
 
 
-def _is_repeat_device(point: ServicePoint, sub: Submission, rules: Rules, now: datetime) -> bool:
-    if sub.device_hash is None:
-        return False
-    since = now - timedelta(hours=rules.device_window_hours)
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Rating.device_hash == sub.device_hash,
-                    Rating.service_point_id == point.id,
-                    Rating.created_at >= since,
-                    Rating.is_counted,
-                )
-            )
-        )
-    )
-
-
-def submission_flags(
-    point: ServicePoint, sub: Submission, rules: Rules, now: datetime
-) -> list[FlagKind]:
+def submission_flags(point_id: int, sub: Submission, rules: Rules, now: datetime) -> list[FlagKind]:
     flags = []
     if sub.is_honeypot:
         flags.append(FlagKind.HONEYPOT)
     if sub.answered_seconds is not None and sub.answered_seconds < rules.min_seconds:
         flags.append(FlagKind.TOO_FAST)
-    if _is_repeat_device(point, sub, rules, now):
+    if sub.device_hash is not None and intake.is_repeat_device(
+        point_id, sub.device_hash, now - timedelta(hours=rules.device_window_hours)
+    ):
         flags.append(FlagKind.DUPLICATE_DEVICE)
     return flags
 
 
-def new_follow_up_code() -> str:
-    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(FOLLOW_UP_LENGTH))
+def store_rating(
+    point_id: int,
+    unit_id: int,
+    version: intake.VersionShape,
+    sub: Submission,
+    rules: Rules | None = None,
+) -> intake.Stored:
+    """Check and store a rating with its answers, contact and flags; open its case if due.
+
+    The hot path of every channel (QR code, ticket, kiosk). A nonce that is already stored adds
+    nothing and returns ``Stored(id=None)``; a used ticket or a repeated kiosk id raises
+    IntegrityError (the database decides, not a check before inserting).
+    """
+    from citizenvoice.casework.services import INTEGRITY_QUESTION, case_reason, open_case
+
+    rules = rules or Rules()
+    _check(point_id, version, sub)
+    now = sub.created_at or utcnow()
+    flags = submission_flags(point_id, sub, rules, now)
+    comment = sub.comment.strip() or None
+    contact = sub.contact_details.strip()
+    values = {
+        "overall": sub.overall,
+        "created_at": now,
+        "service_id": sub.service_id,
+        "is_verified": sub.ticket_id is not None,
+        "comment": comment,
+        "device_hash": sub.device_hash,
+        "ip_hash": sub.ip_hash,
+        "answered_seconds": sub.answered_seconds,
+        "nonce": sub.nonce,
+        "ticket_id": sub.ticket_id,
+        "kiosk_id": sub.kiosk_id,
+        "client_id": sub.client_id,
+    }
+    stored = intake.store(
+        point_id,
+        version,
+        values,
+        sub.answers,
+        flags,
+        (sub.contact_name.strip()[:120], contact[:200]) if contact else None,
+    )
+    if stored.id is None:  # a re-sent form: the first one stands
+        return stored
+    integrity_id = version.question_id(INTEGRITY_QUESTION)
+    reason = case_reason(
+        sub.overall,
+        integrity_id is not None and sub.answers.get(integrity_id) == 1,
+        comment is not None,
+        bool(contact),
+    )
+    if reason is not None and not sub.is_honeypot:  # robots open no case
+        open_case(stored.id, unit_id, reason, now)
+    intake.count_stored(stored, point_id, values, sub.answers)
+    return stored
 
 
 def submit_rating(
     point: ServicePoint, version: SurveyVersion, sub: Submission, rules: Rules | None = None
 ) -> Rating:
-    """Store a rating with its answers, contact and integrity flags; count it if unflagged.
-
-    A repeated nonce, ticket or kiosk id raises IntegrityError at the flush: the caller rolls
-    back and looks up the first rating (the database decides, not a check before inserting).
-    """
-    rules = rules or Rules()
-    _check(point, version, sub)
-    now = sub.created_at or utcnow()
-    flags = submission_flags(point, sub, rules, now)
-    comment = sub.comment.strip() or None
-    contact = sub.contact_details.strip()
-    rating = Rating(
-        service_point_id=point.id,
-        service_id=sub.service_id,
-        survey_version_id=version.id,
-        overall=sub.overall,
-        created_at=now,
-        is_verified=sub.ticket_id is not None,
-        is_counted=not flags,
-        has_contact=bool(contact),
-        comment=comment,
-        comment_masked=mask_personal_data(comment) if comment else None,
-        follow_up_code=new_follow_up_code() if comment or contact else None,
-        device_hash=sub.device_hash,
-        ip_hash=sub.ip_hash,
-        answered_seconds=sub.answered_seconds,
-        nonce=sub.nonce,
-        ticket_id=sub.ticket_id,
-        kiosk_id=sub.kiosk_id,
-        client_id=sub.client_id,
-    )
-    db.session.add(rating)
-    db.session.flush()
-    for question_id, value in sub.answers.items():
-        db.session.add(RatingAnswer(rating_id=rating.id, question_id=question_id, value=value))
-    if contact:
-        db.session.add(
-            RatingContact(
-                rating_id=rating.id, name=sub.contact_name.strip()[:120], details=contact[:200]
-            )
-        )
-    for kind in flags:
-        db.session.add(RatingFlag(rating=rating, kind=kind, created_at=now))
-    if rating.is_counted:
-        add_to_rollup(rating, answers=sub.answers)
-    db.session.flush()
-    from citizenvoice.casework.services import open_case_for
-
-    open_case_for(rating, sub.answers, version, robot=sub.is_honeypot)
+    """:func:`store_rating` for callers holding ORM objects; returns the stored rating."""
+    stored = store_rating(point.id, point.unit_id, intake.VersionShape.of(version), sub, rules)
+    if stored.id is None:  # the nonce was used: the first rating stands
+        first = rating_by_nonce(sub.nonce or "")
+        assert first is not None
+        return first
+    rating = db.session.get(Rating, stored.id)
+    assert rating is not None
     return rating
 
 

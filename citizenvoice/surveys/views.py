@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -24,7 +25,14 @@ from citizenvoice.extensions import db, limiter
 from citizenvoice.org.models import ServicePoint
 from citizenvoice.surveys import integrity, services
 from citizenvoice.surveys.channels import ticket_by_code, ticket_is_used
-from citizenvoice.surveys.forms import HONEYPOT, LEVEL_LABELS, RatingFormBase, rating_form
+from citizenvoice.surveys.forms import (
+    HONEYPOT,
+    LEVEL_LABELS,
+    RatingFormBase,
+    rating_form,
+    service_choices,
+)
+from citizenvoice.surveys.intake import VersionShape
 from citizenvoice.surveys.models import Rating, Ticket
 
 bp = Blueprint("surveys", __name__)
@@ -90,7 +98,10 @@ def _render_form(point: ServicePoint, form: RatingFormBase, action: str, status:
 
 
 def _submission(
-    form: RatingFormBase, version: Any, token: integrity.FormToken, device: str | None
+    form: RatingFormBase,
+    version: VersionShape,
+    token: integrity.FormToken,
+    device: str | None,
 ) -> services.Submission:
     return services.Submission(
         overall=form.overall.data,
@@ -114,32 +125,63 @@ def _rules() -> services.Rules:
     )
 
 
-def _thanks(rating: Rating) -> Any:
-    return redirect(url_for("surveys.thanks", nonce=rating.nonce), code=303)
+def _thanks(nonce: str) -> Any:
+    return redirect(url_for("surveys.thanks", nonce=nonce), code=303)
 
 
 def _show(point: ServicePoint, action: str) -> Any:
     version = services.version_for_point(point)
-    form = rating_form(version, point, _lang(), formdata=None)
-    form.ft.data = integrity.issue_form_token()
+    lang = _lang()
+    form = rating_form(VersionShape.of(version), service_choices(point, lang), lang, formdata=None)
+    form.ft.data = integrity.issue_form_token(point_id=point.id, version_id=version.id)
     db.session.commit()  # the default survey may just have been created
     return _render_form(point, form, action)
 
 
-def _submit(point: ServicePoint, action: str, ticket: Ticket | None = None) -> Any:
-    """Validate, store once (idempotent by nonce and ticket), then redirect to the thanks page."""
-    version = services.version_for_point(point)
-    form = rating_form(version, point, _lang())
-    token = integrity.read_form_token(form.ft.data)
-    if token is None:
-        form.ft.data = integrity.issue_form_token()
-        form.form_errors.append(_("This form has expired. Please choose your answers again."))
-        return _render_form(point, form, action, 400)
-    earlier = services.rating_by_nonce(token.nonce)
-    if earlier is not None:
-        return _thanks(earlier)
-    if not form.validate():
-        return _render_form(point, form, action, 400)
+def _refuse(point: services.PointRef, action: str, form: Any, message: str | None = None) -> Any:
+    """Show the form again with its errors (and a fresh token when it had expired)."""
+    full = db.session.get(ServicePoint, point.id)
+    assert full is not None
+    version = services.version_for_point(full)
+    lang = _lang()
+    shown = rating_form(VersionShape.of(version), service_choices(full, lang), lang)
+    shown.errors_from(form)
+    if message is not None:
+        shown.ft.data = integrity.issue_form_token(point_id=point.id, version_id=version.id)
+        shown.form_errors.append(message)
+    return _render_form(full, shown, action, 400)
+
+
+def _submit(
+    find_point: Callable[[], services.PointRef],
+    action_for: Callable[[services.PointRef], str],
+    ticket: Ticket | None = None,
+) -> Any:
+    """Validate, store once (idempotent by nonce and ticket), then redirect to the thanks page.
+
+    The path every rating takes, kept short: the survey version comes from the signed form
+    token (and from memory once it has a rating), the form is checked before the database is
+    touched, the point is read with one query, and a re-sent form is recognised by the INSERT
+    itself. On SQLite the write transaction starts at the first query, so it stays short.
+    """
+    token = integrity.read_form_token(request.form.get("ft"))
+    point = None
+    version = None
+    if token is not None and token.version_id is not None:
+        version = services.version_shape(token.version_id)
+    elif token is not None:  # a token from before forms named their version
+        point = find_point()
+        full = db.session.get(ServicePoint, point.id)
+        version = VersionShape.of(services.version_for_point(full)) if full else None
+    form = rating_form(version, [], _lang()) if version is not None else None
+    valid = form is not None and form.validate()
+    point = point or find_point()
+    if token is None or version is None or token.point_id not in (None, point.id):
+        expired = _("This form has expired. Please choose your answers again.")
+        return _refuse(point, action_for(point), None, expired)
+    assert form is not None
+    if not valid:
+        return _refuse(point, action_for(point), form)
     device = integrity.device_id()
     signed = None
     if device is None:
@@ -147,22 +189,20 @@ def _submit(point: ServicePoint, action: str, ticket: Ticket | None = None) -> A
     submission = _submission(form, version, token, device)
     submission.ticket_id = ticket.id if ticket else None
     try:
-        rating = services.submit_rating(point, version, submission, _rules())
+        stored = services.store_rating(point.id, point.unit_id, version, submission, _rules())
         db.session.commit()
     except services.RatingError as exc:
         db.session.rollback()
-        form.form_errors.append(str(exc))
-        return _render_form(point, form, action, 400)
+        return _refuse(point, action_for(point), form, str(exc))
     except IntegrityError:
-        # The same form sent twice at once, or a ticket used by someone else meanwhile.
+        # A ticket used by someone else meanwhile.
         db.session.rollback()
-        first = services.rating_by_nonce(token.nonce)
-        if first is not None:
-            return _thanks(first)
         if ticket is not None:
             return _ticket_used()
         raise
-    response = _thanks(rating)
+    if stored.id is not None:
+        services.remember_used_version(version)
+    response = _thanks(token.nonce)
     if signed:
         integrity.set_device_cookie(response, signed)
     return response
@@ -172,11 +212,13 @@ def _submit(point: ServicePoint, action: str, ticket: Ticket | None = None) -> A
 @bp.route("/S/<token>", methods=["GET", "POST"], endpoint="rate")
 @rate_limits
 def rate(token: str) -> Any:
-    point = services.point_by_token(token)
-    action = url_for("surveys.rate", token=point.token)
     if request.method == "POST":
-        return _submit(point, action)
-    return _show(point, action)
+        return _submit(
+            lambda: services.point_ref_by_token(token),
+            lambda point: url_for("surveys.rate", token=point.token),
+        )
+    full = services.point_by_token(token)
+    return _show(full, url_for("surveys.rate", token=full.token))
 
 
 def _ticket_used() -> Any:
@@ -194,7 +236,8 @@ def ticket(ticket: str) -> Any:
         raise services.TokenRetired(_("This service point no longer takes ratings."))
     action = url_for("surveys.ticket", ticket=ticket.upper())
     if request.method == "POST":
-        return _submit(point, action, found)
+        ref = services.PointRef(point.id, point.token, point.unit_id)
+        return _submit(lambda: ref, lambda _point: action, found)
     return _show(point, action)
 
 

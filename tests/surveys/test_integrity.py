@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import inspect, select, text
 
 from citizenvoice.extensions import db
 from citizenvoice.surveys.models import FlagKind, Rating, RatingFlag
-from tests.surveys.conftest import counts, form_token, post_rating, rating_data
+from tests.surveys.conftest import counts, form_token, post_rating, rating_data, token_from_page
 
 
 def flag_kinds() -> list[str]:
@@ -285,13 +286,24 @@ def test_per_address_limit_applies_across_devices(app: Flask, point: Any):
 
 
 def test_post_without_csrf_token_is_refused_when_csrf_is_on(make_app: Any, point: Any):
-    strict = make_app(WTF_CSRF_ENABLED=True)
+    strict = make_app(WTF_CSRF_ENABLED=True, SURVEY_MIN_SECONDS=0)
     client = strict.test_client()
     page = client.get(f"/s/{point.token}").get_data(as_text=True)
     assert 'name="csrf_token"' in page
     response = client.post(f"/s/{point.token}", data=rating_data())
     assert response.status_code == 400 and "expired" in response.get_data(as_text=True)
     assert counts() == (0, 0)
+    db.session.rollback()  # end this reader's transaction: the other app writes next
+    # The page's own token (and form token) are accepted.
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    accepted = client.post(
+        f"/s/{point.token}",
+        data={**rating_data(), "csrf_token": csrf.group(1), "ft": token_from_page(page)},
+    )
+    assert accepted.status_code == 303
+    with strict.app_context():
+        assert counts() == (1, 1)
 
 
 def test_ticket_of_an_inactive_point_is_a_friendly_410(client: FlaskClient, point: Any):

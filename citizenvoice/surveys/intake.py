@@ -1,0 +1,281 @@
+"""Storing a rating: the hot path behind every scan of a QR code.
+
+A rating is written with a handful of plain statements whose SQL text never changes, so the
+driver and SQLAlchemy reuse their prepared forms: one INSERT of the rating (``ON CONFLICT
+(nonce) DO NOTHING``, so a re-sent form adds nothing and needs no lookup first), one INSERT of
+its answers, and two ``INSERT … ON CONFLICT DO UPDATE`` that add it to the day's rollups. The
+SQL is the same on SQLite and PostgreSQL. Nothing here goes through the ORM's unit of work; the
+rest of the application reads what it wrote through the ORM as usual.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, DateTime, bindparam, insert, text
+from sqlalchemy.engine import Connection
+
+from citizenvoice.extensions import db
+from citizenvoice.integrity.masking import mask_personal_data
+from citizenvoice.surveys.models import (
+    FlagKind,
+    QuestionKind,
+    RatingAnswer,
+    RatingContact,
+    RatingFlag,
+)
+from citizenvoice.surveys.qr import TOKEN_ALPHABET
+
+FOLLOW_UP_LENGTH = 16
+LEVELS = range(1, 6)
+
+
+@dataclass(frozen=True)
+class QuestionShape:
+    id: int
+    code: str
+    kind: QuestionKind
+    text: str
+    text_zh: str | None
+
+    def display_text(self, lang: str) -> str:
+        return self.text_zh if lang == "zh" and self.text_zh else self.text
+
+    def allows(self, value: int) -> bool:
+        return value in (range(1, 6) if self.kind is QuestionKind.SCALE else (0, 1))
+
+
+@dataclass(frozen=True)
+class VersionShape:
+    """What storing a rating needs to know of a survey version: its questions' ids and kinds."""
+
+    id: int
+    questions: tuple[QuestionShape, ...]
+
+    @classmethod
+    def of(cls, version: Any) -> VersionShape:
+        questions = (
+            QuestionShape(q.id, q.code, q.kind, q.text, q.text_zh) for q in version.questions
+        )
+        return cls(version.id, tuple(questions))
+
+    def question(self, question_id: int) -> QuestionShape | None:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        return None
+
+    def question_id(self, code: str) -> int | None:
+        for question in self.questions:
+            if question.code == code:
+                return question.id
+        return None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored rating as the caller needs it (``id`` None: the nonce was already used)."""
+
+    id: int | None
+    nonce: str | None
+    follow_up_code: str | None
+    is_counted: bool
+    created_at: datetime
+
+
+# ---- statements ------------------------------------------------------------------------------
+
+_DAY = bindparam("day", type_=Date())
+INSERT_RATING = text(
+    "INSERT INTO ratings (service_point_id, service_id, survey_version_id, overall, created_at,"
+    " is_verified, is_counted, has_contact, comment, comment_masked, follow_up_code, device_hash,"
+    " ip_hash, answered_seconds, nonce, ticket_id, kiosk_id, client_id)"
+    " VALUES (:service_point_id, :service_id, :survey_version_id, :overall, :created_at,"
+    " :is_verified, :is_counted, :has_contact, :comment, :comment_masked, :follow_up_code,"
+    " :device_hash, :ip_hash, :answered_seconds, :nonce, :ticket_id, :kiosk_id, :client_id)"
+    " ON CONFLICT (nonce) DO NOTHING RETURNING id"
+).bindparams(bindparam("created_at", type_=DateTime()))
+ADD_TO_ROLLUP = text(
+    "INSERT INTO rating_rollups (service_point_id, service_key, day, ratings, verified,"
+    " overall_sum, level_1, level_2, level_3, level_4, level_5)"
+    " VALUES (:service_point_id, :service_key, :day, :ratings, :verified, :overall_sum,"
+    " :level_1, :level_2, :level_3, :level_4, :level_5)"
+    " ON CONFLICT (service_point_id, service_key, day) DO UPDATE SET"
+    " ratings = rating_rollups.ratings + excluded.ratings,"
+    " verified = rating_rollups.verified + excluded.verified,"
+    " overall_sum = rating_rollups.overall_sum + excluded.overall_sum,"
+    " level_1 = rating_rollups.level_1 + excluded.level_1,"
+    " level_2 = rating_rollups.level_2 + excluded.level_2,"
+    " level_3 = rating_rollups.level_3 + excluded.level_3,"
+    " level_4 = rating_rollups.level_4 + excluded.level_4,"
+    " level_5 = rating_rollups.level_5 + excluded.level_5"
+).bindparams(_DAY)
+ADD_TO_ANSWER_ROLLUP = text(
+    "INSERT INTO answer_rollups (service_point_id, service_key, day, question_id, value, answers)"
+    " VALUES (:service_point_id, :service_key, :day, :question_id, :value, :answers)"
+    " ON CONFLICT (service_point_id, service_key, day, question_id, value)"
+    " DO UPDATE SET answers = answer_rollups.answers + excluded.answers"
+).bindparams(_DAY)
+REPEAT_DEVICE = text(
+    "SELECT 1 FROM ratings WHERE device_hash = :device_hash"
+    " AND service_point_id = :service_point_id AND created_at >= :since AND is_counted"
+    " LIMIT 1"
+).bindparams(bindparam("since", type_=DateTime()))
+POINT_OFFERS = text(
+    "SELECT 1 FROM service_point_services WHERE service_point_id = :point AND service_id = :service"
+)
+
+
+def _connection() -> Connection:
+    return db.session.connection()
+
+
+# ---- rollups ---------------------------------------------------------------------------------
+
+
+def rating_counters(overall: int, is_verified: bool, sign: int = 1) -> dict[str, int]:
+    counters = {
+        "ratings": sign,
+        "verified": sign if is_verified else 0,
+        "overall_sum": sign * overall,
+    }
+    for level in LEVELS:
+        counters[f"level_{level}"] = sign if level == overall else 0
+    return counters
+
+
+def count_in_rollups(
+    point_id: int,
+    service_id: int | None,
+    day: date,
+    overall: int,
+    is_verified: bool,
+    answers: Mapping[int, int],
+    sign: int = 1,
+) -> None:
+    """Add (sign=1) or take away (sign=-1) one rating and its answers in the day's rollups."""
+    key = {"service_point_id": point_id, "service_key": service_id or 0, "day": day}
+    connection = _connection()
+    connection.execute(ADD_TO_ROLLUP, {**key, **rating_counters(overall, is_verified, sign)})
+    if answers:
+        connection.execute(
+            ADD_TO_ANSWER_ROLLUP,
+            [
+                {**key, "question_id": question_id, "value": value, "answers": sign}
+                for question_id, value in answers.items()
+            ],
+        )
+
+
+# ---- storing ---------------------------------------------------------------------------------
+
+
+def point_offers(point_id: int, service_id: int) -> bool:
+    return (
+        _connection().execute(POINT_OFFERS, {"point": point_id, "service": service_id}).first()
+        is not None
+    )
+
+
+def is_repeat_device(point_id: int, device_hash: str, since: datetime) -> bool:
+    """Whether this device already gave a counted rating at the point since ``since``."""
+    row = _connection().execute(
+        REPEAT_DEVICE, {"device_hash": device_hash, "service_point_id": point_id, "since": since}
+    )
+    return row.first() is not None
+
+
+def new_follow_up_code() -> str:
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(FOLLOW_UP_LENGTH))
+
+
+def store(
+    point_id: int,
+    version: VersionShape,
+    values: dict[str, Any],
+    answers: Mapping[int, int],
+    flags: list[FlagKind],
+    contact: tuple[str, str] | None,
+) -> Stored:
+    """Insert one checked rating with its answers, contact and flags (not yet counted).
+
+    ``values`` holds the rating's own columns (overall, created_at, comment, nonce, …). A nonce
+    that is already stored inserts nothing and returns ``Stored(id=None)``; a used ticket or a
+    repeated kiosk id raises IntegrityError (the database decides, not a check before).
+    :func:`count_stored` then adds it to the rollups.
+    """
+    comment = values.get("comment")
+    row = {
+        "service_point_id": point_id,
+        "survey_version_id": version.id,
+        "service_id": None,
+        "is_verified": False,
+        "has_contact": contact is not None,
+        "comment": None,
+        "comment_masked": mask_personal_data(comment) if comment else None,
+        "follow_up_code": new_follow_up_code() if comment or contact else None,
+        "device_hash": None,
+        "ip_hash": None,
+        "answered_seconds": None,
+        "nonce": None,
+        "ticket_id": None,
+        "kiosk_id": None,
+        "client_id": None,
+        **values,
+        "is_counted": not flags,
+    }
+    db.session.flush()
+    connection = _connection()
+    rating_id = connection.execute(INSERT_RATING, row).scalar()
+    stored = Stored(
+        rating_id, row["nonce"], row["follow_up_code"], row["is_counted"], row["created_at"]
+    )
+    if rating_id is None:
+        return stored
+    if answers:
+        connection.execute(
+            insert(RatingAnswer),
+            [{"rating_id": rating_id, "question_id": q, "value": v} for q, v in answers.items()],
+        )
+    if contact is not None:
+        name, details = contact
+        connection.execute(
+            insert(RatingContact),
+            {
+                "rating_id": rating_id,
+                "name": name,
+                "details": details,
+                "consented_at": row["created_at"],
+            },
+        )
+    if flags:
+        connection.execute(
+            insert(RatingFlag),
+            [
+                {"rating_id": rating_id, "kind": kind, "created_at": row["created_at"]}
+                for kind in flags
+            ],
+        )
+    return stored
+
+
+def count_stored(
+    stored: Stored, point_id: int, values: dict[str, Any], answers: Mapping[int, int]
+) -> None:
+    """Add a stored, unflagged rating to its rollups: the last statements of the transaction,
+    because every rating of a service point and day updates the same rollup rows, and each
+    writer holds those rows until it commits."""
+    if stored.id is None or not stored.is_counted:
+        return
+    count_in_rollups(
+        point_id,
+        values.get("service_id"),
+        stored.created_at.date(),
+        values["overall"],
+        bool(values.get("is_verified")),
+        answers,
+    )
