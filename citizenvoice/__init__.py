@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from citizenvoice.config import check_production, defaults, from_environment
@@ -118,8 +118,11 @@ def _request_hooks(app: Flask) -> None:
 
     @app.before_request
     def _audit_actor() -> None:
+        # Only a signed-in session can hold a staff member; a citizen's request does not load
+        # the login machinery at all (nor rewrite the citizen's session cookie).
         actor = SYSTEM
-        if request.endpoint != "static" and current_user.is_authenticated:
+        signed_in = "_user_id" in session
+        if signed_in and request.endpoint != "static" and current_user.is_authenticated:
             actor = Actor(current_user.id, current_user.username)
         current_actor.set(actor)
 

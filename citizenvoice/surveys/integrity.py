@@ -91,6 +91,14 @@ def min_seconds() -> float:
 
 def device_id() -> str | None:
     """The random id in this browser's signed device cookie, or None without a valid one."""
+    memo = request.environ  # per request (``g`` may outlive one in tests)
+    if "citizenvoice.device_id" not in memo:
+        memo["citizenvoice.device_id"] = _read_device_cookie()
+    found: str | None = memo["citizenvoice.device_id"]
+    return found
+
+
+def _read_device_cookie() -> str | None:
     raw = request.cookies.get(DEVICE_COOKIE)
     if not raw or len(raw) > 200:
         return None
