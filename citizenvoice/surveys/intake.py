@@ -10,6 +10,7 @@ rest of the application reads what it wrote through the ORM as usual.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -125,6 +126,7 @@ REPEAT_DEVICE = text(
     " AND service_point_id = :service_point_id AND created_at >= :since AND is_counted"
     " LIMIT 1"
 ).bindparams(bindparam("since", type_=DateTime()))
+DEVICE_TURN = text("SELECT pg_advisory_xact_lock(:key)")
 POINT_OFFERS = text(
     "SELECT 1 FROM service_point_services WHERE service_point_id = :point AND service_id = :service"
 )
@@ -182,8 +184,17 @@ def point_offers(point_id: int, service_id: int) -> bool:
 
 
 def is_repeat_device(point_id: int, device_hash: str, since: datetime) -> bool:
-    """Whether this device already gave a counted rating at the point since ``since``."""
-    row = _connection().execute(
+    """Whether this device already gave a counted rating at the point since ``since``.
+
+    On PostgreSQL two submissions of one device at one point take turns (a lock held until
+    the commit), so that the second sees the first; SQLite's writers take turns anyway.
+    """
+    connection = _connection()
+    if connection.dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"{point_id}:{device_hash}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        connection.execute(DEVICE_TURN, {"key": key})
+    row = connection.execute(
         REPEAT_DEVICE, {"device_hash": device_hash, "service_point_id": point_id, "since": since}
     )
     return row.first() is not None

@@ -58,6 +58,72 @@ def test_one_device_twenty_times_counts_once(app: Flask, client: FlaskClient, po
     assert flag_kinds() == ["duplicate_device"] * 19
 
 
+def test_one_device_sending_at_once_counts_once(app: Flask, point: Any):
+    """Eight forms of one phone sent at the same moment: one counts, seven are flagged."""
+    app.config["SURVEY_DEVICE_LIMIT"] = "100 per hour"
+    phone = app.test_client()
+    phone.get(f"/s/{point.token}")  # sets the device cookie
+    cookie = phone.get_cookie("cv_device")
+    assert cookie is not None
+    forms = [rating_data() for _ in range(8)]
+    url = f"/s/{point.token}"
+    statuses: list[int] = []
+
+    def send(data: dict[str, Any]) -> None:
+        other_tab = app.test_client()
+        other_tab.set_cookie("cv_device", cookie.value)
+        statuses.append(other_tab.post(url, data=data).status_code)
+
+    db.session.rollback()  # the test's own read transaction would hold SQLite's write lock
+    threads = [threading.Thread(target=send, args=(data,)) for data in forms]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    assert statuses == [303] * 8
+    assert counts() == (8, 1)
+    assert flag_kinds() == ["duplicate_device"] * 7
+
+
+def test_a_device_submitting_while_its_first_rating_commits_is_flagged(app: Flask, point: Any):
+    """The second submission of a device waits for the first to commit, then sees it."""
+    import time
+
+    from citizenvoice.surveys import services
+    from citizenvoice.surveys.intake import VersionShape
+
+    version = VersionShape.of(services.version_for_point(point))
+    point_id, unit_id = point.id, point.unit_id
+    db.session.rollback()
+    second_started = threading.Event()
+    results: dict[str, bool] = {}
+
+    def submit(name: str) -> None:
+        with app.app_context():
+            sub = services.Submission(overall=4, device_hash="d" * 32, nonce=name)
+            if name == "second":
+                second_started.set()
+            stored = services.store_rating(point_id, unit_id, version, sub)
+            if name == "first":  # hold the transaction open while the second one checks
+                assert second_started.wait(5)
+                time.sleep(0.5)
+            db.session.commit()
+            results[name] = stored.is_counted
+
+    first = threading.Thread(target=submit, args=("first",))
+    first.start()
+    time.sleep(0.3)  # the first has stored its rating and holds its transaction
+    second = threading.Thread(target=submit, args=("second",))
+    second.start()
+    first.join()
+    second.join()
+    assert results == {"first": True, "second": False}
+    db.session.expire_all()
+    assert counts() == (2, 1)
+    assert flag_kinds() == ["duplicate_device"]
+
+
 def test_device_window_is_per_point(client: FlaskClient, point: Any, make_point: Any):
     other = make_point(point.unit)
     client.get(f"/s/{point.token}")
