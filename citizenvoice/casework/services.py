@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -13,6 +12,11 @@ from sqlalchemy import func, insert, select
 
 from citizenvoice.accounts.models import Role, User
 from citizenvoice.audit.services import record_event
+
+# Re-exported: the public pages read the figures through the case services.
+from citizenvoice.casework.figures import CaseFigures as CaseFigures
+from citizenvoice.casework.figures import figures as figures
+from citizenvoice.casework.figures import figures_per_unit as figures_per_unit
 from citizenvoice.casework.models import (
     Appeal,
     AppealKind,
@@ -443,86 +447,6 @@ def escalate_overdue(on: date | None = None) -> int:
 
 
 # ---- public figures --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CaseFigures:
-    opened: int
-    replied: int
-    on_time: int
-    solved: int
-    reopened: int
-    appeals_filed: int
-    appeals_upheld: int
-    appeals_rejected: int
-    commitments: int = 0
-    commitments_completed: int = 0
-
-    @property
-    def on_time_share(self) -> float | None:
-        return self.on_time / self.replied if self.replied else None
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "cases_opened": self.opened,
-            "cases_replied": self.replied,
-            "cases_replied_on_time": self.on_time,
-            "cases_solved_in_citizens_view": self.solved,
-            "cases_reopened": self.reopened,
-            "commitments": self.commitments,
-            "commitments_completed": self.commitments_completed,
-            "appeals_filed": self.appeals_filed,
-            "appeals_upheld": self.appeals_upheld,
-            "appeals_rejected": self.appeals_rejected,
-        }
-
-
-def figures(unit_ids: set[int]) -> CaseFigures:
-    rows: dict[CaseStatus, int] = dict(
-        db.session.execute(  # type: ignore[arg-type]
-            select(Case.status, func.count(Case.id))
-            .where(Case.unit_id.in_(unit_ids))
-            .group_by(Case.status)
-        ).all()
-    )
-    on_time = db.session.scalar(
-        select(func.count(Case.id)).where(
-            Case.unit_id.in_(unit_ids), Case.replied_on_time.is_(True)
-        )
-    )
-    replied = db.session.scalar(
-        select(func.count(Case.id)).where(Case.unit_id.in_(unit_ids), Case.replied_at.is_not(None))
-    )
-    reopened = db.session.scalar(
-        select(func.count(Case.id)).where(Case.unit_id.in_(unit_ids), Case.reopen_count > 0)
-    )
-    appeals: dict[AppealStatus, int] = dict(
-        db.session.execute(  # type: ignore[arg-type]
-            select(Appeal.status, func.count(Appeal.id))
-            .where(Appeal.unit_id.in_(unit_ids))
-            .group_by(Appeal.status)
-        ).all()
-    )
-    return CaseFigures(
-        opened=sum(rows.values()),
-        replied=replied or 0,
-        on_time=on_time or 0,
-        solved=rows.get(CaseStatus.SOLVED, 0),
-        reopened=reopened or 0,
-        appeals_filed=sum(appeals.values()),
-        appeals_upheld=appeals.get(AppealStatus.UPHELD, 0),
-        appeals_rejected=appeals.get(AppealStatus.REJECTED, 0),
-        commitments=db.session.scalar(
-            select(func.count(ImprovementPlan.id)).where(ImprovementPlan.unit_id.in_(unit_ids))
-        )
-        or 0,
-        commitments_completed=db.session.scalar(
-            select(func.count(ImprovementPlan.id)).where(
-                ImprovementPlan.unit_id.in_(unit_ids), ImprovementPlan.progress == 100
-            )
-        )
-        or 0,
-    )
 
 
 def public_replies(unit_ids: set[int], limit: int = 20) -> list[Case]:
