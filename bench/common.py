@@ -175,10 +175,10 @@ def free_port() -> int:
 
 
 class Server:
-    """A gunicorn master with ``workers`` sync workers on a free local port."""
+    """A gunicorn master with ``workers`` sync workers on ``port`` (by default a free one)."""
 
-    def __init__(self, app_spec: str, env: dict[str, str], workers: int, label: str):
-        self.port = free_port()
+    def __init__(self, app_spec: str, env: dict[str, str], workers: int, label: str, port: int = 0):
+        self.port = port or free_port()
         self.label = label
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
             prefix=f"cv_bench_{label}_", suffix=".log", delete=False
@@ -206,15 +206,16 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise BenchError(f"{self.label} server exited: {self.tail()}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", path)
                 status = conn.getresponse().status
-                conn.close()
                 if status < 500:
                     return
             except OSError:
                 pass
+            finally:
+                conn.close()
             time.sleep(0.2)
         raise BenchError(f"{self.label} server not ready after {timeout:.0f} s: {self.tail()}")
 
