@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from citizenvoice.core.db import utcnow
 from citizenvoice.extensions import Model
 from citizenvoice.org.models import Service, ServicePoint
+from citizenvoice.surveys import triggers
 
 #: Row ids of high-volume tables: 64-bit on PostgreSQL, SQLite's rowid alias there.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -318,3 +319,23 @@ class AnswerRollup(Model):
     question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id"))
     value: Mapped[int] = mapped_column(SmallInteger)
     answers: Mapped[int] = mapped_column(default=0)
+
+
+class RatingHourRollup(Model):
+    """Counted ratings per service point and hour of the week (busy hours).
+
+    Kept by database triggers on ``ratings`` (see :mod:`citizenvoice.surveys.triggers`), so the
+    rating hot path writes nothing for it. Hours are UTC; pages shift them to the city's time.
+    """
+
+    __tablename__ = "rating_hour_rollups"
+
+    service_point_id: Mapped[int] = mapped_column(ForeignKey("service_points.id"), primary_key=True)
+    #: ISO weekday of ``created_at`` in UTC: 1 = Monday … 7 = Sunday.
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    #: Hour of ``created_at`` in UTC, 0..23.
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    ratings: Mapped[int] = mapped_column(default=0)
+
+
+triggers.attach(Rating.__table__)

@@ -3,19 +3,28 @@
 Kept up to date in the same transaction as each rating, flag and clearance by an
 ``INSERT … ON CONFLICT DO UPDATE`` that SQLite and PostgreSQL both understand; dashboards read
 them instead of scanning ratings. :func:`recompute_rollups` rebuilds them with one GROUP BY.
+Busy hours (``rating_hour_rollups``) are kept by database triggers instead
+(:mod:`citizenvoice.surveys.triggers`); the helpers here read and rebuild them too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, cast, delete, func, insert, literal_column, select
+from sqlalchemy import case, cast, delete, func, insert, literal_column, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnElement
 
 from citizenvoice.extensions import db
+from citizenvoice.surveys import triggers
 from citizenvoice.surveys.intake import count_in_rollups
-from citizenvoice.surveys.models import AnswerRollup, Rating, RatingAnswer, RatingRollup
+from citizenvoice.surveys.models import (
+    AnswerRollup,
+    Rating,
+    RatingAnswer,
+    RatingHourRollup,
+    RatingRollup,
+)
 
 LEVELS = range(1, 6)
 #: Counter columns of a rollup row, besides its key.
@@ -115,7 +124,8 @@ def answer_recomputation() -> Any:
 
 
 def recompute_rollups() -> int:
-    """Rebuild every rollup row from the ratings; returns the number of rating rollup rows."""
+    """Rebuild every rollup row (busy hours too) from the ratings; returns the number of
+    rating rollup rows."""
     db.session.execute(delete(RatingRollup))
     db.session.execute(delete(AnswerRollup))
     names = ["service_point_id", "service_key", "day", *COUNTERS]
@@ -123,6 +133,7 @@ def recompute_rollups() -> int:
     answer_names = ["service_point_id", "service_key", "day", "question_id", "value", "answers"]
     db.session.execute(insert(AnswerRollup).from_select(answer_names, answer_recomputation()))
     db.session.flush()
+    triggers.rebuild(db.session.connection())
     return int(db.session.scalar(select(func.count(RatingRollup.id))) or 0)
 
 
@@ -172,3 +183,27 @@ def recomputed_answer_rows() -> dict[tuple[int, int, str, int, int], int]:
         (r[0], r[1], str(r[2]), r[3], r[4]): int(r[5])
         for r in db.session.execute(answer_recomputation())
     }
+
+
+def hour_rollup_rows() -> dict[tuple[int, int, int], int]:
+    """The busy-hour rows as {(point, UTC weekday, UTC hour): count > 0}, this transaction's
+    pending trigger events included."""
+    db.session.flush()
+    triggers.flush_pending(db.session.connection())
+    rows = db.session.execute(
+        select(
+            RatingHourRollup.service_point_id,
+            RatingHourRollup.weekday,
+            RatingHourRollup.hour,
+            RatingHourRollup.ratings,
+        )
+    )
+    return {(r[0], r[1], r[2]): r[3] for r in rows if r[3]}
+
+
+def recomputed_hour_rows() -> dict[tuple[int, int, int], int]:
+    """What :func:`hour_rollup_rows` should return, counted from the ratings."""
+    db.session.flush()
+    dialect = db.session.get_bind().dialect.name
+    rows = db.session.execute(text(triggers.recount_select(dialect)))
+    return {(int(r[0]), int(r[1]), int(r[2])): int(r[3]) for r in rows}

@@ -18,12 +18,15 @@ from citizenvoice.surveys.models import (
     Rating,
     RatingAnswer,
     RatingFlag,
+    RatingHourRollup,
     RatingRollup,
 )
 from citizenvoice.surveys.rollups import (
     answer_rollup_rows,
+    hour_rollup_rows,
     recompute_rollups,
     recomputed_answer_rows,
+    recomputed_hour_rows,
     recomputed_rows,
     rollup_rows,
 )
@@ -45,7 +48,7 @@ operations = st.lists(st.one_of(add, flag, decide), min_size=1, max_size=40)
 
 
 def _clear() -> None:
-    for model in (RatingFlag, RatingAnswer, RatingRollup, AnswerRollup, Rating):
+    for model in (RatingFlag, RatingAnswer, RatingRollup, AnswerRollup, RatingHourRollup, Rating):
         db.session.execute(delete(model))
     db.session.flush()
 
@@ -105,8 +108,10 @@ def test_rollups_equal_recomputation_property(app: Flask, make_point: Any) -> No
         db.session.flush()
         assert rollup_rows() == recomputed_rows()
         assert answer_rollup_rows() == recomputed_answer_rows()
+        assert hour_rollup_rows() == recomputed_hour_rows()
         counted = [r for r in world["ratings"] if r.is_counted]
         assert sum(v[0] for v in rollup_rows().values()) == len(counted)
+        assert sum(hour_rollup_rows().values()) == len(counted)
         assert all(
             r.is_counted == all(f.status.value == "cleared" for f in r.flags)
             for r in world["ratings"]
@@ -128,11 +133,51 @@ def test_recompute_rebuilds_the_same_rows(app: Flask, point: Any) -> None:
                 created_at=START + timedelta(hours=n * 5),
             ),
         )
-    before, answers_before = rollup_rows(), answer_rollup_rows()
+    before, answers_before, hours_before = rollup_rows(), answer_rollup_rows(), hour_rollup_rows()
     db.session.execute(delete(RatingRollup))
-    assert rollup_rows() == {}
+    db.session.execute(delete(RatingHourRollup))
+    assert rollup_rows() == {} and hour_rollup_rows() == {}
     written = recompute_rollups()
     assert written == len(before) and rollup_rows() == before
     assert answer_rollup_rows() == answers_before
+    assert hour_rollup_rows() == hours_before and sum(hours_before.values()) == 30
     assert sum(v[0] for v in before.values()) == 30
     assert sum(v[2] for v in before.values()) == sum(1 + n % 5 for n in range(30))
+
+
+def test_busy_hours_follow_flag_confirm_and_clear(app: Flask, point: Any) -> None:
+    """Each decision is committed on its own, as the staff pages do, and the rows stay exact."""
+    from citizenvoice.surveys.models import FlagStatus
+
+    version = services.version_for_point(point)
+    monday_nine, sunday_late = datetime(2026, 8, 3, 9, 15), datetime(2026, 8, 9, 23, 59)
+
+    def rate(when: datetime, honeypot: bool = False) -> Rating:
+        sub = services.Submission(overall=4, created_at=when, is_honeypot=honeypot)
+        rating = services.submit_rating(point, version, sub)
+        db.session.commit()
+        return rating
+
+    kept = [rate(monday_nine) for _ in range(3)]
+    held = rate(sunday_late, honeypot=True)  # stored with an open flag, not counted
+    assert hour_rollup_rows() == {(point.id, 1, 9): 3}
+
+    services.decide_flag(held.flags[0], confirm=False, reason="a person", staff_id=None)
+    db.session.commit()
+    assert hour_rollup_rows() == {(point.id, 1, 9): 3, (point.id, 7, 23): 1}
+
+    flag = services.add_flag(kept[0], FlagKind.MANUAL, "looks odd")
+    db.session.commit()
+    assert hour_rollup_rows() == {(point.id, 1, 9): 2, (point.id, 7, 23): 1}
+    services.decide_flag(flag, confirm=True, reason="same device", staff_id=None)
+    db.session.commit()
+    assert flag.status is FlagStatus.CONFIRMED
+    assert hour_rollup_rows() == {(point.id, 1, 9): 2, (point.id, 7, 23): 1}
+
+    second = services.add_flag(kept[1], FlagKind.MANUAL, "also odd")
+    db.session.commit()
+    assert hour_rollup_rows() == {(point.id, 1, 9): 1, (point.id, 7, 23): 1}
+    services.decide_flag(second, confirm=False, reason="fine", staff_id=None)
+    db.session.commit()
+    assert hour_rollup_rows() == {(point.id, 1, 9): 2, (point.id, 7, 23): 1}
+    assert hour_rollup_rows() == recomputed_hour_rows()
