@@ -86,6 +86,15 @@ def _rollback() -> None:
         log.warning("rollback after an error failed")
 
 
+def _reason(error: Exception) -> str:
+    """The driver's first line for an operational error ("database is locked", "connection
+    refused"), which names no data; nothing for other database errors, whose details may."""
+    if not isinstance(error, OperationalError):
+        return ""
+    first = str(getattr(error, "orig", None) or "").strip().splitlines()
+    return f" ({first[0][:200]})" if first else ""
+
+
 def init_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -117,7 +126,7 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     def database_error(error: Exception):
         _rollback()
-        log.error("database unavailable: %s", type(error).__name__)
+        log.error("database unavailable: %s%s", type(error).__name__, _reason(error))
         body, _status = error_response(503)
         return body, 503, {"Retry-After": "5"}
 

@@ -58,12 +58,15 @@ def test_unexpected_error_shows_500_page_without_traceback(make_app) -> None:
     assert_security_headers(response)
 
 
-def test_database_outage_shows_503(make_app, tmp_path) -> None:
+def test_database_outage_shows_503(make_app, tmp_path, caplog) -> None:
     app = make_app(DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:1/none")
-    response = app.test_client().get("/")
+    with caplog.at_level("ERROR", logger="citizenvoice.core.errors"):
+        response = app.test_client().get("/")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "briefly unavailable" in response.get_data(as_text=True)
+    # The log says why (the driver's first line), so an operator can tell an outage from a lock.
+    assert "database unavailable: OperationalError (connection failed" in caplog.text
 
 
 def test_pages_reference_no_third_party_hosts(client) -> None:
