@@ -6,6 +6,7 @@ missing one skips it with the reason.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -104,3 +105,12 @@ def own_postgres() -> Iterator[harness.OwnPostgres]:
     cluster = _own(harness.OwnPostgres, "a PostgreSQL cluster of the test's own")
     yield cluster
     cluster.destroy()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The figures of this run (also in tests/artifacts/load.json)."""
+    if not harness.RECORDED:
+        return
+    terminalreporter.section("load and fault figures")
+    for name, figures in harness.RECORDED.items():
+        terminalreporter.write_line(f"{name}: {json.dumps(figures, sort_keys=True)}")

@@ -310,6 +310,15 @@ def point_codes(stack: Stack) -> list[str]:
         engine.dispose()
 
 
+def error_lines(stack: Stack, most: int = 8) -> list[str]:
+    """The distinct errors the servers logged (without their time stamps), for a failure."""
+    seen: dict[str, None] = {}
+    for line in stack.log_text().splitlines():
+        if " ERROR " in line or "Traceback" in line:
+            seen.setdefault(line.split(" ERROR ", 1)[-1][:300], None)
+    return list(seen)[:most]
+
+
 def tracebacks(stack: Stack) -> list[str]:
     return [line for line in stack.log_text().splitlines() if "Traceback" in line]
 
@@ -512,8 +521,13 @@ class OwnPostgres:
 # ---- figures --------------------------------------------------------------------------------
 
 
+#: The figures recorded in this run, printed at the end of it (``pytest_terminal_summary``).
+RECORDED: dict[str, dict[str, Any]] = {}
+
+
 def record(name: str, figures: dict[str, Any]) -> None:
     """Merge ``figures`` under ``name`` into tests/artifacts/load.json and print them."""
+    RECORDED[name] = figures
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / "load.json"
     data: dict[str, Any] = {}

@@ -42,7 +42,7 @@ def _kill_when(url: str, rows: int, pids: list[int]) -> dict[str, Any]:
 def test_app_killed_mid_load_then_restarted_loses_and_doubles_nothing(
     shared_postgres: None, shared_redis: Any, stacks: Any
 ) -> None:
-    count = harness.scaled(2_000)
+    count = harness.scaled(1_500)
     stack = stacks(
         common.new_database("postgresql", "load_kill"),
         **shared_redis.settings(),
@@ -104,7 +104,7 @@ def _restart_postgres(
 def test_postgresql_restart_shows_503_then_writes_resume(
     own_postgres: harness.OwnPostgres, shared_redis: Any, stacks: Any
 ) -> None:
-    count = harness.scaled(2_000)
+    count = harness.scaled(1_500)
     stack = stacks(
         own_postgres.database("restart"), **shared_redis.settings(), **harness.fault_settings()
     )
@@ -164,7 +164,7 @@ def _stop_redis_when(url: str, rows: int, pid: int) -> float:
 def test_site_keeps_serving_when_redis_stops(
     shared_postgres: None, own_redis: harness.OwnRedis, stacks: Any
 ) -> None:
-    count = harness.scaled(1_000)
+    count = harness.scaled(800)
     stack = stacks(
         common.new_database("postgresql", "load_redis"),
         RATELIMIT_STORAGE_URI=own_redis.url,
@@ -181,7 +181,10 @@ def test_site_keeps_serving_when_redis_stops(
     later.send(stack.port, CONCURRENCY, time_limit=300)
     posting.extend(later)
     result = harness.tally(stack, posting)
-    assert posting.statuses() == {303: len(posting.posts)}, result.figures()
+    assert posting.statuses() == {303: len(posting.posts)}, (
+        result.figures(),
+        harness.error_lines(stack),
+    )
     result.assert_exact()
     served_after = sum(
         1 for r in posting.all_results() if r.started > stopped_at and r.status == 303
