@@ -53,6 +53,7 @@ MODEL_MODULES = [
     "citizenvoice.disclosure.models",
     "citizenvoice.casework.models",
     "citizenvoice.tips.models",
+    "citizenvoice.mail.models",
 ]
 
 

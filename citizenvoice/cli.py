@@ -104,3 +104,7 @@ def register_cli(app: Flask) -> None:
 
     for command in CASEWORK_COMMANDS:
         app.cli.add_command(command)
+    from citizenvoice.mail.cli import COMMANDS as MAIL_COMMANDS
+
+    for command in MAIL_COMMANDS:
+        app.cli.add_command(command)

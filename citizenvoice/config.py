@@ -16,8 +16,11 @@ _INT_SETTINGS = {
     "MIN_SAMPLE",
     "MAX_CONTENT_LENGTH",
     "IP_SALT_RETENTION_DAYS",
+    "SMTP_PORT",
+    "SMTP_TIMEOUT",
+    "MAIL_MAX_ATTEMPTS",
 }
-_BOOL_SETTINGS = {"DEBUG", "TESTING", "PRODUCTION", "SESSION_COOKIE_SECURE"}
+_BOOL_SETTINGS = {"DEBUG", "TESTING", "PRODUCTION", "SESSION_COOKIE_SECURE", "SMTP_STARTTLS"}
 WEAK_SECRETS = {"", "dev", "change-me", "secret", "dev-only-not-secret"}
 
 
@@ -49,9 +52,19 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "zh"],
+        # E-mail (citizenvoice/mail). With SMTP_HOST empty no e-mail is written at all; when set,
+        # notifications to staff accounts with an address and private replies to citizens who
+        # left an e-mail address go into an outbox that ``flask mail-send`` sends (run it
+        # periodically). SMTP_STARTTLS upgrades the connection before SMTP_USER logs in;
+        # a refused message is tried MAIL_MAX_ATTEMPTS times in all.
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_STARTTLS": False,
+        "SMTP_TIMEOUT": 30,
         "MAIL_FROM": "citizenvoice@localhost",
+        "MAIL_MAX_ATTEMPTS": 5,
         # Anonymous tips (citizenvoice/tips). TIPS_KEY is a Fernet key (make one with
         # ``Fernet.generate_key()`` from the ``cryptography`` package) that encrypts
         # tip text, messages, notes and files; TIPS_OLD_KEYS lists earlier keys,
@@ -109,5 +122,8 @@ def check_production(config: dict[str, Any]) -> None:
         problems.append("TIPS_KEY must be set to a Fernet key (tip encryption)")
     if "TIPS_RECEIPT_KEY" in config and len(str(config.get("TIPS_RECEIPT_KEY") or "")) < 32:
         problems.append("TIPS_RECEIPT_KEY must be a random string of at least 32 characters")
+    is_local_smtp = str(config.get("SMTP_HOST") or "") in {"localhost", "127.0.0.1", "::1"}
+    if config.get("SMTP_USER") and not config.get("SMTP_STARTTLS") and not is_local_smtp:
+        problems.append("SMTP_STARTTLS must be on when SMTP_USER logs in to a remote server")
     if problems:
         raise ConfigError("; ".join(problems))

@@ -155,7 +155,10 @@ def _build_org(city: DemoCity) -> None:
 def _build_staff(city: DemoCity) -> None:
     for username, display, role, unit_code in STAFF:
         unit_id = city.units[unit_code].id if unit_code else None
-        city.staff[username] = accounts.create_user(username, DEMO_PASSWORD, role, display, unit_id)
+        # example.org is reserved for examples (RFC 2606): no demo e-mail reaches anyone.
+        city.staff[username] = accounts.create_user(
+            username, DEMO_PASSWORD, role, display, unit_id, email=f"{username}@example.org"
+        )
 
 
 def build_demo(seed: int = 2026, steps: list[str] | None = None) -> DemoCity:

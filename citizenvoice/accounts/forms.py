@@ -21,7 +21,21 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class UserForm(FlaskForm):
+LANGUAGE_CHOICES = [("", _l("(the site's default)")), ("en", "English"), ("zh", "简体中文")]
+
+
+class ContactFields:
+    """The optional e-mail address of an account and the language of its e-mail."""
+
+    email = StringField(
+        _l("E-mail address (optional)"),
+        validators=[Optional(), Length(max=254), no_control_characters],
+        description=_l("Notifications are also e-mailed here when the site has an SMTP server."),
+    )
+    language = SelectField(_l("Language of e-mail"), choices=LANGUAGE_CHOICES, default="")
+
+
+class UserForm(ContactFields, FlaskForm):
     username = StringField(
         _l("Username"), validators=[DataRequired(), Length(max=80), no_control_characters]
     )
@@ -31,3 +45,9 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     unit_id = SelectField(_l("Unit"), coerce=int, validators=[Optional()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=12, max=200)])
+
+
+class UserEditForm(ContactFields, FlaskForm):
+    display_name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=120), no_control_characters]
+    )

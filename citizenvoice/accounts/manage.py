@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from citizenvoice.accounts import services
-from citizenvoice.accounts.forms import ROLE_LABELS, UserForm
+from citizenvoice.accounts.forms import ROLE_LABELS, UserEditForm, UserForm
 from citizenvoice.accounts.models import Role, User
 from citizenvoice.core.access import staff_blueprint
 from citizenvoice.core.errors import DomainError
@@ -43,7 +43,13 @@ def user_new() -> Any:
                 Role(form.role.data),
                 form.display_name.data or "",
                 form.unit_id.data or None,
+                form.email.data or "",
+                form.language.data or "",
             )
+        except services.AccountError as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field)
+            field.errors = [*field.errors, str(exc)]
         except DomainError as exc:
             db.session.rollback()
             form.username.errors = [*form.username.errors, str(exc)]
@@ -52,6 +58,31 @@ def user_new() -> Any:
             flash(_("The account was created."), "success")
             return redirect(url_for(".users"))
     return render_template("accounts/user_form.html", form=form)
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+def user_edit(user_id: int) -> Any:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = UserEditForm(obj=user) if request.method == "GET" else UserEditForm()
+    if request.method == "GET":
+        form.email.data, form.language.data = user.email or "", user.language or ""
+    elif form.validate_on_submit():
+        try:
+            services.update_account(
+                user, form.display_name.data or "", form.email.data or "", form.language.data or ""
+            )
+        except services.AccountError as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field)
+            field.errors = [*field.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(_("The account was updated."), "success")
+            return redirect(url_for(".users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/user_edit.html", form=form, user=user), status
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])

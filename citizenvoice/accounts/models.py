@@ -31,7 +31,8 @@ def new_login_token() -> str:
 class User(UserMixin, Model):
     __tablename__ = "users"
     __audited__ = True
-    __audit_exclude__ = frozenset({"password_hash", "login_token"})
+    #: The e-mail address is personal data: the audit trail records that it changed, not what.
+    __audit_exclude__ = frozenset({"password_hash", "login_token", "email"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Login name, stored lower-case.
@@ -43,6 +44,10 @@ class User(UserMixin, Model):
     #: their own unit, used for conflict-of-interest checks.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Optional; when SMTP is configured the account's notifications are e-mailed here.
+    email: Mapped[str | None] = mapped_column(String(254))
+    #: The language of its e-mail ("en", "zh"); None: the site's default language.
+    language: Mapped[str | None] = mapped_column(String(5))
     #: The session identifier Flask-Login keeps in the cookie; rotated at each login and
     #: logout so a captured cookie dies with the session.
     login_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_token)

@@ -20,7 +20,11 @@ _dummy_hash: dict[str, str] = {}
 
 
 class AccountError(DomainError):
-    """An account cannot be created or changed as asked."""
+    """An account cannot be created or changed as asked; ``field`` names the form field."""
+
+    def __init__(self, message: object, field: str = "username") -> None:
+        super().__init__(str(message))
+        self.field = field
 
 
 def hash_password(password: str) -> str:
@@ -48,6 +52,8 @@ def create_user(
     role: Role,
     display_name: str = "",
     unit_id: int | None = None,
+    email: str = "",
+    language: str = "",
 ) -> User:
     """Create a staff account; unit officials must be attached to a unit."""
     username = username.strip().lower()
@@ -65,9 +71,32 @@ def create_user(
         role=role,
         unit_id=unit_id,
     )
+    set_contact(user, email, language)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def set_contact(user: User, email: str, language: str) -> None:
+    """Set (or, with "", remove) the account's e-mail address and the language of its e-mail."""
+    from citizenvoice.mail.services import is_address
+
+    email = email.strip()
+    if email and not is_address(email):
+        raise AccountError(_l("Please enter one e-mail address, like name@example.org."), "email")
+    if language and language not in current_app.config["LANGUAGES"]:
+        raise AccountError(_l("Choose a language from the list."), "language")
+    user.email = email or None
+    user.language = language or None
+
+
+def update_account(user: User, display_name: str, email: str, language: str) -> None:
+    display_name = display_name.strip()
+    if not display_name:
+        raise AccountError(_l("A full name is required."), "display_name")
+    set_contact(user, email, language)
+    user.display_name = display_name[:120]
+    db.session.flush()
 
 
 def authenticate(username: str, password: str) -> User | None:

@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from citizenvoice.accounts.models import Role
+from citizenvoice.casework import mail as casework_mail
 from citizenvoice.casework import services
 from citizenvoice.casework.forms import (
     ActionForm,
@@ -33,6 +34,7 @@ from citizenvoice.core.access import roles_required, staff_blueprint
 from citizenvoice.core.errors import DomainError, NotFound
 from citizenvoice.core.staff_menu import MenuItem, register
 from citizenvoice.extensions import db
+from citizenvoice.mail.services import is_enabled as is_mail_enabled
 from citizenvoice.org.models import Unit
 
 CASE_ROLES = (Role.ADMIN, Role.MANAGER, Role.UNIT_OFFICIAL, Role.INSPECTOR)
@@ -110,6 +112,7 @@ def _detail(case: Case, reply_form: ReplyForm | None = None, status: int = 200) 
             reply_form=reply_form or ReplyForm(formdata=None),
             canned=services.CANNED_REPLIES,
             can_act=current_user.role in (Role.ADMIN, Role.MANAGER, Role.UNIT_OFFICIAL),
+            emails_reply=is_mail_enabled() and casework_mail.citizen_address(case.rating),
         ),
         status,
     )

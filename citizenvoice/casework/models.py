@@ -107,6 +107,8 @@ class Case(Model):
     escalated_at: Mapped[datetime | None]
     #: Whether the first reply came by ``resolve_due`` (set when the reply is sent).
     replied_on_time: Mapped[bool | None]
+    #: The language the citizen rated in ("en", "zh"): an e-mailed reply is written in it.
+    language: Mapped[str | None] = mapped_column(String(5))
 
     rating: Mapped[Rating] = relationship()
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])

@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
 from citizenvoice.accounts.models import Role, User
 from citizenvoice.audit.services import record_event
+from citizenvoice.casework import mail as casework_mail
 
 # Re-exported: the public pages read the figures through the case services.
 from citizenvoice.casework.figures import CaseFigures as CaseFigures
@@ -35,6 +38,7 @@ from citizenvoice.casework.workdays import add_working_days
 from citizenvoice.core.db import utcnow
 from citizenvoice.core.errors import DomainError, Forbidden, InvalidTransition, NotFound
 from citizenvoice.extensions import db
+from citizenvoice.mail.models import OutboxMessage
 from citizenvoice.org.models import Unit
 from citizenvoice.org.services import descendant_ids
 from citizenvoice.surveys.models import Rating, SurveyVersion
@@ -214,7 +218,8 @@ def open_case(rating_id: int, unit_id: int, reason: CaseReason, opened_at: datet
 
     Written with plain INSERTs in the rating's own transaction, on the submission path: the
     opening is the system's, not a staff member's, so it adds no entry to the audit chain
-    (every later staff change of the case does).
+    (every later staff change of the case does). The e-mail telling the unit's officials (and
+    the inspectors, for integrity reports) goes into the outbox in the same transaction.
     """
     ack_due, resolve_due = deadlines(unit_id, opened_at.date())
     connection = db.session.connection()
@@ -227,6 +232,7 @@ def open_case(rating_id: int, unit_id: int, reason: CaseReason, opened_at: datet
             "opened_at": opened_at,
             "acknowledge_due": ack_due,
             "resolve_due": resolve_due,
+            "language": _citizen_language(),
         },
     ).scalar_one()
     notices = [{"unit_id": unit_id, "case_id": case_id, "kind": "opened", "for_inspectors": False}]
@@ -238,7 +244,26 @@ def open_case(rating_id: int, unit_id: int, reason: CaseReason, opened_at: datet
         insert(Notification),
         [{**notice, "created_at": opened_at} for notice in notices],
     )
+    mails = [row for notice in notices for row in _notice_mails(notice, unit_id)]
+    if mails:
+        connection.execute(insert(OutboxMessage), mails)
     return int(case_id)
+
+
+def _notice_mails(notice: dict[str, Any], case_unit_id: int) -> list[dict[str, Any]]:
+    """Outbox rows of one notification row written by :func:`open_case`."""
+    kind = str(notice["kind"])
+    return casework_mail.notification_rows(
+        notice["unit_id"], notice["case_id"], kind, NOTIFICATION_TEXT[kind],
+        bool(notice["for_inspectors"]), case_unit_id,
+    )  # fmt: skip
+
+
+def _citizen_language() -> str | None:
+    """The language of the citizen's request (None outside a request, e.g. imports)."""
+    if not has_request_context():
+        return None
+    return str(get_locale() or "") or None
 
 
 def open_case_for(
@@ -256,9 +281,15 @@ def open_case_for(
 
 
 def notify(unit_id: int | None, case: Case | None, kind: str, for_inspectors: bool = False) -> None:
+    """A notification in the staff area, and its e-mail in the outbox (same transaction)."""
     db.session.add(
         Notification(unit_id=unit_id, case=case, kind=kind, for_inspectors=for_inspectors)
     )
+    for row in casework_mail.notification_rows(
+        unit_id, case.id if case else None, kind, NOTIFICATION_TEXT[kind], for_inspectors,
+        case.unit_id if case else None,
+    ):  # fmt: skip
+        db.session.add(OutboxMessage(**row))
 
 
 def notifications_for(user: User, limit: int = 100) -> list[Notification]:
@@ -390,7 +421,13 @@ def reply(
     case.replied_at = now
     if case.acknowledged_at is None:
         case.acknowledged_at = now
-    _move(case, CaseStatus.REPLIED, actor, public=bool(public), private=bool(private))
+    mailed = private and casework_mail.reply_row(case.rating, case.unit, private, case.language)
+    if mailed:
+        db.session.add(OutboxMessage(**mailed))
+    _move(
+        case, CaseStatus.REPLIED, actor,
+        public=bool(public), private=bool(private), emailed=bool(mailed),
+    )  # fmt: skip
 
 
 # ---- the citizen's verdict and escalation ----------------------------------------------------

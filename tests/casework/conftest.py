@@ -7,6 +7,11 @@ from datetime import datetime
 
 import pytest
 
+# A real SMTP server on 127.0.0.1 for the case e-mail tests.
+from tests.mail.smtp import mail_send, smtp_port, smtp_server
+
+__all__ = ["mail_send", "smtp_port", "smtp_server"]
+
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:

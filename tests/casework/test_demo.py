@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from citizenvoice.accounts.models import User
 from citizenvoice.casework.models import Appeal, AppealStatus, Case, CaseStatus, ImprovementPlan
 from citizenvoice.extensions import db
+from citizenvoice.mail.models import OutboxMessage
 from citizenvoice.scoring import services as scoring
 
 
@@ -24,3 +26,7 @@ def test_demo_has_the_closed_loop(runner) -> None:
     versions = {p.version: p for p in scoring.publications(upheld.cycle_id)}
     assert upheld.correction_version is not None and upheld.correction_version >= 2
     assert f"Appeal {upheld.id} upheld" in versions[upheld.correction_version].reason
+    # Staff have example addresses only (RFC 2606), and without SMTP no e-mail is written.
+    addresses = {user.email or "" for user in db.session.scalars(select(User))}
+    assert addresses and all(address.endswith("@example.org") for address in addresses)
+    assert db.session.scalars(select(OutboxMessage)).all() == []

@@ -1,0 +1,1 @@
+"""E-mail through SMTP: an outbox written with the event, sent by ``flask mail-send``."""
