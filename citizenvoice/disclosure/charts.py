@@ -128,6 +128,45 @@ def bars(
     }
 
 
+def heatmap(
+    columns: Sequence[str],
+    rows: Sequence[str],
+    counts: Sequence[Sequence[int]],
+    *,
+    title: str,
+    hover_n: str,
+) -> Figure:
+    """Counts in a grid (busy hours: weekdays across, hours down), ``counts[row][column]``."""
+    if len(counts) != len(rows) or any(len(line) != len(columns) for line in counts):
+        raise ValueError("the grid does not match its labels")
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "x": [esc(c) for c in columns],
+                "y": [esc(r) for r in rows],
+                "z": [list(line) for line in counts],
+                "colorscale": [[0, "#f4f6f8"], [1, ACCENT]],
+                "zmin": 0,
+                # plotly's colour bar sets style attributes, which the CSP refuses; the
+                # counts are in the hover texts and in the table beside the chart.
+                "showscale": False,
+                "xgap": 2,
+                "ygap": 2,
+                "hovertemplate": "%{x} %{y}: %{z} " + esc(hover_n) + "<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            title,
+            "",
+            height=max(240, 60 + 22 * len(rows)),
+            margin={"l": 104, "r": 16, "t": 48, "b": 48},  # room for "09:00–10:00"
+            xaxis={"type": "category"},
+            yaxis={"type": "category", "autorange": "reversed"},
+        ),
+    }
+
+
 @dataclass(frozen=True)
 class FunnelEntry:
     """A unit on the funnel: its label for hover texts and its plotted figures."""

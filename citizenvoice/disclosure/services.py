@@ -1,8 +1,9 @@
 """What the public pages and the open data read: rollups and published snapshots only.
 
 Nothing here reads the ratings table except :func:`public_comments` (masked comments, one page
-at a time, through the point/time index). Published snapshots are immutable, so their parsed
-payloads are cached by (publication id, SHA-256).
+at a time, through the point/time index) and :func:`replied_comments` (the few latest cases
+with a public reply, each joined to its one rating by primary key). Published snapshots are
+immutable, so their parsed payloads are cached by (publication id, SHA-256).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.orm import defer
 from citizenvoice.audit.models import AuditEntry
 from citizenvoice.audit.services import chain_head
 from citizenvoice.audit.services import verify as verify_chain
+from citizenvoice.casework.models import Case
 from citizenvoice.extensions import db
 from citizenvoice.indicators.models import Cycle, IndicatorNode, TargetOverride
 from citizenvoice.org.models import Service, ServicePoint, Unit
@@ -437,7 +439,7 @@ def daily_rollups(
     return rows
 
 
-def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+def add_counts(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
@@ -446,24 +448,16 @@ def monthly(days: Sequence[tuple[date, tuple[int, ...], int]]) -> list[Period]:
     verified: dict[str, int] = defaultdict(int)
     for day, levels, ver in days:
         key = f"{day.year:04d}-{day.month:02d}"
-        months[key] = _add(months.get(key, (0,) * 5), levels)
+        months[key] = add_counts(months.get(key, (0,) * 5), levels)
         verified[key] += ver
     return [Period(k, months[k], verified[k]) for k in sorted(months)]  # type: ignore[arg-type]
-
-
-def by_weekday(days: Sequence[tuple[date, tuple[int, ...], int]]) -> list[Period]:
-    """Counts by ISO weekday (1 = Monday); rollups hold days, not hours."""
-    totals: dict[int, tuple[int, ...]] = dict.fromkeys(range(1, 8), (0,) * 5)
-    for day, levels, _ver in days:
-        totals[day.isoweekday()] = _add(totals[day.isoweekday()], levels)
-    return [Period(str(d), totals[d]) for d in range(1, 8)]  # type: ignore[arg-type]
 
 
 def total_levels(days: Sequence[tuple[date, tuple[int, ...], int]]) -> Period:
     levels: tuple[int, ...] = (0,) * 5
     verified = 0
     for _day, counts, ver in days:
-        levels = _add(levels, counts)
+        levels = add_counts(levels, counts)
         verified += ver
     return Period("all", levels, verified)  # type: ignore[arg-type]
 
@@ -475,28 +469,54 @@ def total_levels(days: Sequence[tuple[date, tuple[int, ...], int]]) -> Period:
 class PublicComment:
     day: date
     overall: int
+    #: the masked comment ("" when the citizen wrote none)
     text: str
     point_code: str
     point_name: str
     point_name_zh: str | None
+    #: the unit's public reply ("you said, we did"), "" when there is none yet
+    reply: str = ""
+    replied_on: date | None = None
+
+
+_COMMENT_COLUMNS = (
+    Rating.created_at,
+    Rating.overall,
+    Rating.comment_masked,
+    ServicePoint.code,
+    ServicePoint.name,
+    ServicePoint.name_zh,
+    Case.public_reply,
+    Case.replied_at,
+)
+
+
+def _comment(row: Any) -> PublicComment:
+    return PublicComment(
+        row[0].date(),
+        int(row[1]),
+        str(row[2] or ""),
+        row[3],
+        row[4],
+        row[5],
+        str(row[6] or ""),
+        row[7].date() if row[7] is not None else None,
+    )
 
 
 def public_comments(
     points: Sequence[int], limit: int, offset: int
 ) -> tuple[list[PublicComment], bool]:
-    """Masked comments of counted ratings, newest first; only ``comment_masked`` is read."""
+    """Masked comments of counted ratings, newest first, each with the unit's public reply.
+
+    Only ``comment_masked`` is read, never the comment as written.
+    """
     if not points:
         return [], False
     query = (
-        select(
-            Rating.created_at,
-            Rating.overall,
-            Rating.comment_masked,
-            ServicePoint.code,
-            ServicePoint.name,
-            ServicePoint.name_zh,
-        )
+        select(*_COMMENT_COLUMNS)
         .join(ServicePoint, ServicePoint.id == Rating.service_point_id)
+        .outerjoin(Case, Case.rating_id == Rating.id)
         .where(
             Rating.service_point_id.in_(list(points)),
             Rating.is_counted.is_(True),
@@ -508,10 +528,33 @@ def public_comments(
         .limit(limit + 1)
     )
     rows = db.session.execute(query).all()
-    comments = [
-        PublicComment(r[0].date(), int(r[1]), str(r[2]), r[3], r[4], r[5]) for r in rows[:limit]
-    ]
-    return comments, len(rows) > limit
+    return [_comment(r) for r in rows[:limit]], len(rows) > limit
+
+
+def replied_comments(
+    unit_ids: Iterable[int], limit: int, point_id: int | None = None
+) -> list[PublicComment]:
+    """The latest public replies ("you said, we did") with the masked comment they answer.
+
+    Reads cases by unit (an index) and each case's one rating by primary key, so its cost does
+    not grow with the number of ratings. Ratings held out by integrity flags are left out, as
+    on the comments pages.
+    """
+    ids = list(unit_ids)
+    if not ids:
+        return []
+    query = (
+        select(*_COMMENT_COLUMNS)
+        .select_from(Case)
+        .join(Rating, Rating.id == Case.rating_id)
+        .join(ServicePoint, ServicePoint.id == Rating.service_point_id)
+        .where(Case.unit_id.in_(ids), Case.public_reply != "", Rating.is_counted.is_(True))
+        .order_by(Case.replied_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    if point_id is not None:
+        query = query.where(Rating.service_point_id == point_id)
+    return [_comment(r) for r in db.session.execute(query)]
 
 
 # ---------------------------------------------------------------- search

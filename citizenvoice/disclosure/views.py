@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from citizenvoice.disclosure import charts, services
+from citizenvoice.disclosure import breakdowns, charts, services
 from citizenvoice.disclosure.labels import (
     DIRECTION_LABELS,
     FUNNEL_LABELS,
@@ -36,6 +37,8 @@ COMMENTS_PER_PAGE = 20
 MAX_PAGE = 10_000
 #: Months shown on the unit and service point pages.
 MONTHS_SHOWN = 24
+#: Public replies ("you said, we did") shown on the unit and service point pages.
+REPLIES_SHOWN = 10
 
 
 def current_lang() -> str:
@@ -44,6 +47,22 @@ def current_lang() -> str:
 
 def min_sample() -> int:
     return int(current_app.config.get("MIN_SAMPLE", DEFAULT_MIN_SAMPLE))
+
+
+def city_utc_offset() -> int:
+    """Whole hours east of UTC of the city's local time, for busy hours (0: shown in UTC).
+
+    The city's offset is the one the integrity detectors use (``INTEGRITY_UTC_OFFSET_HOURS``);
+    an offset that is not a whole number of hours cannot shift hourly counts, so those show UTC.
+    """
+    from citizenvoice.integrity.services import DEFAULT_UTC_OFFSET_HOURS
+
+    raw = current_app.config.get("INTEGRITY_UTC_OFFSET_HOURS", DEFAULT_UTC_OFFSET_HOURS)
+    try:
+        offset = float(raw)
+    except (TypeError, ValueError):
+        return 0
+    return int(offset) if offset.is_integer() and -12 <= offset <= 14 else 0
 
 
 def _page() -> int:
@@ -143,6 +162,7 @@ def unit(code: str) -> Any:
         y_title=_("Score (0–100)"),
         hover_n=_("ratings"),
     )
+    since = date.fromisoformat(months[0].key + "-01") if months else None
     own_points = [p for p in unit.service_points if p.is_active]
     sub_units = sorted((u for u in unit.children if u.is_active), key=lambda u: u.name)
     return render_template(
@@ -157,7 +177,10 @@ def unit(code: str) -> Any:
         level_figure=_level_chart(total, _("Answers by level")),
         trend_figure=trend_figure,
         corrections=services.unit_corrections(unit, cycles),
+        dimensions=breakdowns.dimensions(points, since),
+        month_keys=[m.key for m in months],
         closed_loop=_closed_loop(subtree),
+        replies=services.replied_comments(subtree, REPLIES_SHOWN),
         own_points=own_points,
         sub_units=sub_units,
         **_common(),
@@ -165,14 +188,10 @@ def unit(code: str) -> Any:
 
 
 def _closed_loop(subtree: set[int]) -> dict[str, Any]:
-    """The unit's case figures, public replies and improvement commitments (casework)."""
+    """The unit's case figures and improvement commitments (casework)."""
     from citizenvoice.casework import services as casework
 
-    return {
-        "figures": casework.figures(subtree),
-        "replies": casework.public_replies(subtree, 10),
-        "plans": casework.public_plans(subtree),
-    }
+    return {"figures": casework.figures(subtree), "plans": casework.public_plans(subtree)}
 
 
 @bp.route("/units/<code>/comments")
@@ -207,13 +226,7 @@ def point(code: str) -> Any:
     since = months[0].key if months else ""
     window = [d for d in days if f"{d[0]:%Y-%m}" >= since]
     total = services.total_levels(window)
-    weekdays = services.by_weekday(window)
-    weekday_figure = charts.bars(
-        [str(label) for label in WEEKDAY_LABELS],
-        [w.n for w in weekdays],
-        title=_("Ratings by day of the week"),
-        y_title=_("Ratings"),
-    )
+    busy = _busy_hours(point.id)
     return render_template(
         "disclosure/point.html",
         point=point,
@@ -221,10 +234,26 @@ def point(code: str) -> Any:
         month_figure=month_figure,
         total=total,
         level_figure=_level_chart(total, _("Distribution of answers")),
-        weekdays=list(zip(WEEKDAY_LABELS, weekdays, strict=True)),
-        weekday_figure=weekday_figure,
+        **busy,
+        weekday_labels=WEEKDAY_LABELS,
+        replies=services.replied_comments([point.unit_id], REPLIES_SHOWN, point_id=point.id),
         **_common(),
     )
+
+
+def _busy_hours(point_id: int) -> dict[str, Any]:
+    """The point's busy hours in the city's time: the counts, the table rows, the chart."""
+    busy = breakdowns.busy_hours(point_id, city_utc_offset())
+    labels = [f"{h:02d}:00–{h + 1:02d}:00" for h in busy.hours]
+    grid = [[busy.count(day, hour) for day in range(1, 8)] for hour in busy.hours]
+    figure = charts.heatmap(
+        [str(label) for label in WEEKDAY_LABELS],
+        labels,
+        grid,
+        title=_("Ratings by hour of the week"),
+        hover_n=_("ratings"),
+    )
+    return {"busy": busy, "busy_rows": list(zip(labels, grid, strict=True)), "busy_figure": figure}
 
 
 @bp.route("/points/<code>/comments")

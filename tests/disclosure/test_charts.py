@@ -134,3 +134,15 @@ def test_no_inline_script_or_style_in_disclosure_templates() -> None:
         assert "<script>" not in text, path
         for tag in text.split("<script")[1:]:
             assert tag.lstrip().startswith(("src=", 'type="application/json"')), path
+
+
+def test_heatmap_grid_matches_its_labels_and_is_escaped() -> None:
+    figure = charts.heatmap(
+        ["Mon", "<b>Tue</b>"], ["09:00", "10:00"], [[1, 0], [2, 3]], title="Busy", hover_n="ratings"
+    )
+    trace = figure["data"][0]
+    assert trace["z"] == [[1, 0], [2, 3]] and trace["y"] == ["09:00", "10:00"]
+    assert trace["x"][1] == "&lt;b&gt;Tue&lt;/b&gt;"
+    assert trace["showscale"] is False  # the colour bar would set style attributes (CSP)
+    with pytest.raises(ValueError):
+        charts.heatmap(["Mon"], ["09:00"], [[1, 2]], title="Busy", hover_n="ratings")
