@@ -23,11 +23,12 @@ from typing import Any
 from bench import common
 
 RESULTS = Path(__file__).resolve().parent / "results"
-CASES = ["throughput", "dashboard", "recompute", "page_weight", "qr"]
+CASES = ["throughput", "dashboard", "unit_load", "recompute", "page_weight", "qr"]
 #: Cases that use a database each time they run, and on which databases by default.
 DEFAULT_DATABASES = {
     "throughput": ("sqlite", "postgresql"),
     "dashboard": ("sqlite", "postgresql"),
+    "unit_load": ("sqlite", "postgresql"),
     # A 2,000-unit city runs on PostgreSQL; ``--db sqlite`` measures SQLite too.
     "recompute": ("postgresql",),
 }
@@ -46,6 +47,10 @@ def _case(name: str, kind: str | None, quick: bool) -> dict[str, Any]:
         from bench import dashboard
 
         return dashboard.run(str(kind), quick, log)
+    if name == "unit_load":
+        from bench import readers
+
+        return readers.run(str(kind), quick, log)
     if name == "recompute":
         from bench import recompute
 
@@ -156,6 +161,14 @@ def headline(key: str, r: dict[str, Any]) -> str:
         return (
             f"{r['page']}: {r['median_ms']['big']} vs {r['median_ms']['small']} ms ="
             f" {r['ratio']}× (goal {r['goal']}); {stand_in}"
+        )
+    if name == "unit_load":
+        srv, cli = r["server_ms"], r["client_ms"]
+        return (
+            f"{r['page']} with {r['ratings']} ratings, {r['readers']} readers on"
+            f" {r['workers']} workers: server p95 {srv['p95']} ms (p50 {srv['p50']}, p99"
+            f" {srv['p99']}); readers' p95 {cli['p95']} ms; {r['pages_per_s']} pages/s;"
+            f" statuses {r['statuses']}"
         )
     if name == "recompute":
         if status == "pending":

@@ -117,15 +117,18 @@ def flush_pending(connection: Connection) -> None:
     connection.execute(text(f"SET CONSTRAINTS {names} DEFERRED"))
 
 
+def rebuild_statements(dialect: str) -> list[str]:
+    """Plain SQL that rebuilds the busy-hour rows from the counted ratings (for bulk loaders)."""
+    columns = "service_point_id, weekday, hour, ratings"
+    return [
+        "DELETE FROM rating_hour_rollups",
+        f"INSERT INTO {TABLE} ({columns}) {recount_select(dialect)}",  # nosec B608: constants only
+    ]
+
+
 def rebuild(connection: Connection) -> int:
     """Rebuild the busy-hour rows from the counted ratings; returns the number of rows."""
-    dialect = connection.dialect.name
     flush_pending(connection)
-    connection.execute(text("DELETE FROM rating_hour_rollups"))
-    connection.execute(
-        text(
-            f"INSERT INTO {TABLE} (service_point_id, weekday, hour, ratings) "
-            + recount_select(dialect)
-        )
-    )
+    for statement in rebuild_statements(connection.dialect.name):
+        connection.execute(text(statement))
     return int(connection.execute(text("SELECT COUNT(*) FROM rating_hour_rollups")).scalar() or 0)
