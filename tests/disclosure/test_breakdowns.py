@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
@@ -199,3 +200,34 @@ def test_comments_are_paired_with_the_units_public_replies(
     # The sub-unit's point has no reply of its own.
     sub_html = client.get(f"/points/{published['sub_point'].code}").get_data(as_text=True)
     assert "No public replies yet." in sub_html
+
+
+# ---- chart data equals the snapshot and the open data -------------------------------------
+
+
+def test_unit_page_charts_equal_the_snapshot_and_the_open_data(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    """Every figure the unit page draws can be found in the published snapshot (the trend) or
+    in the open data (the months and the answers by level)."""
+    html = client.get("/units/bureau").get_data(as_text=True)
+    result = client.get("/api/v1/units/bureau/results").get_json()["data"]
+    snapshot = published["publication"]
+    payload = json.loads(snapshot.payload)
+    mine = next(u for u in payload["units"] if u["code"] == "bureau")
+
+    trend = _figure(html, "trend")["data"][0]
+    assert trend["y"] == [round(mine["total"], 2)]
+    assert [round(r["total"], 2) for r in result] == trend["y"]
+    assert trend["error_y"]["array"] == [round(mine["upper"] - mine["total"], 3)]
+
+    aggregates = client.get("/api/v1/rating-aggregates").get_json()["data"]
+    months = _figure(html, "months")["data"][0]
+    assert months["x"] == sorted({row["month"] for row in aggregates})
+    for month, value in zip(months["x"], months["y"], strict=True):
+        rows = [r for r in aggregates if r["month"] == month and r["ratings"]]
+        n = sum(r["ratings"] for r in rows)
+        assert value == pytest.approx(sum(r["mean_points"] * r["ratings"] for r in rows) / n)
+    levels = _figure(html, "levels")["data"][0]["y"]
+    columns = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied")
+    assert levels[:4] == [sum(r[c] or 0 for r in aggregates) for c in columns]

@@ -1,0 +1,74 @@
+"""The unit page's record: appeals filed and upheld, corrections, commitments and completion."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from citizenvoice.accounts.models import Role
+from citizenvoice.casework import services as casework
+from citizenvoice.casework.models import AppealKind
+from citizenvoice.extensions import db
+from citizenvoice.indicators.models import IndicatorNode
+from citizenvoice.scoring import services as scoring
+from tests.casework.helpers import cycle_with_results, rate
+
+IN_WINDOW = date(2026, 10, 20)
+
+
+def test_unit_page_shows_appeals_corrections_and_commitments(
+    client: FlaskClient, make_unit: Any, make_point: Any, make_user: Any
+) -> None:
+    unit, other = make_unit("office"), make_unit("other")
+    point = make_point(unit)
+    ratings = [rate(point, level, created_at=datetime(2026, 8, 3, 10)) for level in (1, 2, 5, 4)]
+    cycle = cycle_with_results([unit, other])
+    scoring.compute_cycle(cycle.id)
+    scoring.publish(cycle.id)
+    db.session.commit()
+    official = make_user(Role.UNIT_OFFICIAL, unit)
+    reviewer = make_user(Role.INSPECTOR, other)
+    upheld = casework.file_appeal(
+        official, cycle.id, AppealKind.RATING, "A competitor rated us", ratings[0].id, on=IN_WINDOW
+    )
+    casework.decide_appeal(upheld, reviewer, True, "Same device rated ten units in a minute")
+    rejected = casework.file_appeal(
+        official, cycle.id, AppealKind.RATING, "Another odd one", ratings[1].id, on=IN_WINDOW
+    )
+    casework.decide_appeal(rejected, reviewer, False, "An ordinary citizen's rating")
+    casework.file_appeal(
+        official, cycle.id, AppealKind.RESULT, "The sample was small", on=IN_WINDOW
+    )
+    node_id = db.session.scalar(select(IndicatorNode.id).where(IndicatorNode.cycle_id == cycle.id))
+    plans = [
+        casework.create_plan(
+            official,
+            unit.id,
+            cycle.id,
+            node_id,
+            "Queues are too long",
+            action,
+            "Head of office",
+            date(2026, 12, 31),
+        )
+        for action in ("Open a second window at noon", "Publish the waiting time online")
+    ]
+    casework.update_progress(plans[0], 100, "The window opened on 1 November")
+    casework.update_progress(plans[1], 40, "Screens ordered")
+    db.session.commit()
+
+    html = client.get("/units/office").get_data(as_text=True)
+    assert re.search(r"Appeals filed, upheld, rejected</th><td>3, 1, 1</td>", html)
+    assert re.search(r"Improvement commitments \(completed\)</th><td>2 \(1\)</td>", html)
+    assert "Open a second window at noon — due 2026-12-31, 100 per cent done" in html
+    assert "Publish the waiting time online — due 2026-12-31, 40 per cent done" in html
+    corrections = html.split('id="corr-h"')[1].split("</section>")[0]
+    assert f"Appeal {upheld.id} upheld" in corrections
+    assert re.search(r"</th><td>2</td>", corrections)
+    # The other unit filed nothing.
+    other_html = client.get("/units/other").get_data(as_text=True)
+    assert re.search(r"Appeals filed, upheld, rejected</th><td>0, 0, 0</td>", other_html)
