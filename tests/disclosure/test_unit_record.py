@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -14,35 +14,26 @@ from citizenvoice.casework import services as casework
 from citizenvoice.casework.models import AppealKind
 from citizenvoice.extensions import db
 from citizenvoice.indicators.models import IndicatorNode
-from citizenvoice.scoring import services as scoring
-from tests.casework.helpers import cycle_with_results, rate
-
-IN_WINDOW = date(2026, 10, 20)
+from tests.casework.test_appeals import IN_WINDOW, setting  # noqa: F401 (a fixture)
 
 
 def test_unit_page_shows_appeals_corrections_and_commitments(
-    client: FlaskClient, make_unit: Any, make_point: Any, make_user: Any
+    client: FlaskClient,
+    setting: dict[str, Any],  # noqa: F811 (the fixture imported above)
+    make_user: Any,
 ) -> None:
-    unit, other = make_unit("office"), make_unit("other")
-    point = make_point(unit)
-    ratings = [rate(point, level, created_at=datetime(2026, 8, 3, 10)) for level in (1, 2, 5, 4)]
-    cycle = cycle_with_results([unit, other])
-    scoring.compute_cycle(cycle.id)
-    scoring.publish(cycle.id)
-    db.session.commit()
-    official = make_user(Role.UNIT_OFFICIAL, unit)
+    unit, other, cycle, official = (setting[k] for k in ("unit", "other", "cycle", "official"))
     reviewer = make_user(Role.INSPECTOR, other)
     upheld = casework.file_appeal(
-        official, cycle.id, AppealKind.RATING, "A competitor rated us", ratings[0].id, on=IN_WINDOW
-    )
+        official, cycle.id, AppealKind.RATING, "A competitor rated us", setting["rating"].id,
+        on=IN_WINDOW,
+    )  # fmt: skip
     casework.decide_appeal(upheld, reviewer, True, "Same device rated ten units in a minute")
     rejected = casework.file_appeal(
-        official, cycle.id, AppealKind.RATING, "Another odd one", ratings[1].id, on=IN_WINDOW
+        official, cycle.id, AppealKind.RESULT, "The sample was too small", on=IN_WINDOW
     )
-    casework.decide_appeal(rejected, reviewer, False, "An ordinary citizen's rating")
-    casework.file_appeal(
-        official, cycle.id, AppealKind.RESULT, "The sample was small", on=IN_WINDOW
-    )
+    casework.decide_appeal(rejected, reviewer, False, "The sample met the minimum")
+    casework.file_appeal(official, cycle.id, AppealKind.RESULT, "Still pending", on=IN_WINDOW)
     node_id = db.session.scalar(select(IndicatorNode.id).where(IndicatorNode.cycle_id == cycle.id))
     plans = [
         casework.create_plan(
