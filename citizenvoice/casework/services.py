@@ -619,11 +619,15 @@ def decide_appeal(appeal: Appeal, reviewer: User, uphold: bool, reasons: str) ->
 # ---- improvement plans -----------------------------------------------------------------------
 
 SELF_IDENTIFIED_RULE = _l(
-    "Self-identified problems: when a unit lists a problem in a plan before a tip, an "
-    "inspection or a detector finds it, a later finding on the same indicator in the same cycle "
-    "is published as already self-identified and shown among the unit's commitments rather than "
-    "as a finding against it. The unit must still complete the plan by its due date; an "
-    "unfinished self-identified plan is published like any other overdue commitment."
+    "Self-identified problems: when a unit lists a problem of an indicator in its improvement "
+    "plan, marked as found by itself, before a tip, an inspection or a detector finds a problem "
+    "of the same indicator in the same cycle, the finding is marked self-identified. The figures "
+    "are still corrected (a verified value replaces a falsified one), but the public correction "
+    "note says that the unit had named the problem itself instead of reporting a falsified "
+    "figure, and a detector's finding is no risk signal for picking units to inspect. A tip "
+    "counts from the day it was sent: a plan written after that day does not make the problem "
+    "self-identified. The unit must still complete the plan by its due date; an unfinished "
+    "self-identified plan is published like any other overdue commitment."
 )
 
 

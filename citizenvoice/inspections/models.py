@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from citizenvoice.core.db import utcnow
@@ -211,6 +211,9 @@ class FigureVerification(_VisitPart, Model):
     tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
     #: The published results version this verification corrected, if any.
     correction_version: Mapped[int | None] = mapped_column(Integer)
+    #: The unit had put this indicator's problem in its improvement plan before the finding
+    #: (before the tip was sent, when a tip led here): the milder, self-identified rule applies.
+    is_self_identified: Mapped[bool] = mapped_column(default=False, server_default=false())
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -247,6 +247,8 @@ def risk_signals(cycle: Cycle) -> list[tuple[sampling.Key, str]]:
     end = datetime.combine(cycle.period_end, datetime.max.time())
     stored = select(StoredFinding).where(
         StoredFinding.unit_id.in_(unit_ids),
+        # A problem the unit had named itself is no risk signal against it.
+        StoredFinding.is_self_identified.is_(False),
         (StoredFinding.cycle_id == cycle.id)
         | and_(
             StoredFinding.subject == FindingSubject.RATINGS,
@@ -444,13 +446,14 @@ def verify_figure(
     if not evidence_note.strip():
         raise InspectionError(_l("Say how the value was verified."), "evidence_note")
     difference = sampling.relative_difference(figure.value, verified_value)
+    self_identified = found_by_unit_first(figure, tip)
     verification = FigureVerification(
         visit=visit, figure_id=figure.id, cycle_id=figure.cycle_id, unit_id=figure.unit_id,
         indicator_id=figure.indicator_id, reported_value=figure.value,
         verified_value=verified_value, relative_difference=round(difference, 6),
         threshold=threshold, is_falsified=difference > threshold,
         evidence_note=evidence_note.strip(), tip_id=tip.id if tip else None,
-        verified_by_id=user.id,
+        verified_by_id=user.id, is_self_identified=self_identified,
     )  # fmt: skip
     db.session.add(verification)
     db.session.flush()
@@ -458,12 +461,14 @@ def verify_figure(
         "figure.falsified" if verification.is_falsified else "figure.verified",
         "self_reported_figures", figure.id, visit.audit_unit_id(),
         reported=figure.value, verified=verified_value, threshold=threshold,
-        tip=tip.ref if tip else None,
+        tip=tip.ref if tip else None, self_identified=self_identified,
     )  # fmt: skip
     correction = None
     if verification.is_falsified and _is_published(figure.cycle_id):
         correction = scoring.publish_correction(
-            figure.cycle_id, correction_note(figure, verified_value), actor_id=user.id
+            figure.cycle_id,
+            correction_note(figure, verified_value, self_identified),
+            actor_id=user.id,
         )
         verification.correction_version = correction.version
         db.session.flush()
@@ -475,13 +480,41 @@ def _is_published(cycle_id: int) -> bool:
     return db.session.scalar(query) is not None
 
 
-def correction_note(figure: SelfReportedFigure, verified_value: float) -> str:
-    """The public reason of a correction (no inspector's name, no tip)."""
+def found_by_unit_first(figure: SelfReportedFigure, tip: Tip | None = None) -> bool:
+    """Whether the unit's improvement plan named this indicator's problem before the finding.
+
+    The finding dates from now, or from the day the tip was sent when a tip led to it (a plan
+    written after a tip arrived does not count, even if the visit came later).
+    """
+    from citizenvoice.casework.services import was_self_identified
+
+    found_at = utcnow()
+    if tip is not None:
+        found_at = min(found_at, datetime.combine(tip.submitted_on, datetime.min.time()))
+    return was_self_identified(figure.unit_id, figure.cycle_id, figure.indicator_id, found_at)
+
+
+def correction_note(
+    figure: SelfReportedFigure, verified_value: float, self_identified: bool = False
+) -> str:
+    """The public reason of a correction (no inspector's name, no tip).
+
+    A problem the unit had named itself is published as such, not as a falsified figure.
+    """
     unit = db.session.get(Unit, figure.unit_id)
     indicator = db.session.get(IndicatorNode, figure.indicator_id)
+    unit_name = unit.name if unit else figure.unit_id
+    indicator_name = indicator.name if indicator else figure.indicator_id
+    if self_identified:
+        return (
+            f"Inspection verification of a self-identified problem: {unit_name} had listed "
+            f"{indicator_name} in its improvement plan before the inspection; it reported "
+            f"{figure.value:g}, the inspection verified {verified_value:g}. The verified value "
+            "replaces the reported figure; the plan is among the unit's commitments."
+        )
     return (
-        f"Inspection verification: {unit.name if unit else figure.unit_id} reported "
-        f"{figure.value:g} for {indicator.name if indicator else figure.indicator_id}; "
+        f"Inspection verification: {unit_name} reported "
+        f"{figure.value:g} for {indicator_name}; "
         f"the inspection verified {verified_value:g}. The verified value replaces the "
         "reported figure."
     )

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Enum, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from citizenvoice.core.db import utcnow
@@ -49,6 +49,9 @@ class StoredFinding(Model):
     flags_created: Mapped[int] = mapped_column(Integer, default=0)
     #: A figure finding is a candidate for the next inspection plan.
     is_inspection_candidate: Mapped[bool] = mapped_column(default=False)
+    #: A figure finding on an indicator whose problem the unit had put in its improvement plan
+    #: before the scan found it: shown as self-identified and no risk signal for inspections.
+    is_self_identified: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     @property

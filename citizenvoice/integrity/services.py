@@ -265,6 +265,15 @@ def _comparisons(cycle_id: int) -> list[ScoreComparison]:
     return comparisons
 
 
+def _found_by_unit_first(unit_id: int | None, cycle_id: int | None, node_id: int | None) -> bool:
+    """The unit's improvement plan named this indicator's problem before the scan found it."""
+    from citizenvoice.casework.services import was_self_identified
+
+    if unit_id is None or cycle_id is None or node_id is None:
+        return False
+    return was_self_identified(unit_id, cycle_id, node_id, utcnow())
+
+
 def store_figure_finding(
     finding: FigureFinding, figures: Mapping[int, SelfReportedFigure], cycle_id: int | None
 ) -> bool:
@@ -283,12 +292,14 @@ def store_figure_finding(
     )  # fmt: skip
     if _exists(digest):
         return False
+    indicator_id = first.indicator_id if first is not None and finding.indicator_id else None
     db.session.add(
         StoredFinding(
             fingerprint=digest, kind=finding.kind.value, subject=FindingSubject.FIGURES,
             unit_id=unit_id,
             cycle_id=cycle_id,
-            indicator_id=first.indicator_id if first is not None and finding.indicator_id else None,
+            indicator_id=indicator_id,
+            is_self_identified=_found_by_unit_first(unit_id, cycle_id, indicator_id),
             record_ids_json=json.dumps(list(finding.figure_ids)),
             statistic=float(finding.statistic), p_value=finding.p_value,
             params_json=_params(finding.params), is_inspection_candidate=True,
