@@ -38,6 +38,8 @@ WORKERS = 4
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 #: Statuses after which a phone re-sends the same form: no answer, bad gateway, unavailable.
 RETRYABLE = {0, 502, 503, 504}
+#: Seconds gunicorn may take to answer after a (re)start on a busy two-core machine.
+READY_LIMIT = 120.0
 #: Test counts are multiplied by this (``LOAD_SCALE=0.05`` while developing a test).
 SCALE = float(os.environ.get("LOAD_SCALE", "1"))
 
@@ -81,7 +83,7 @@ class Stack:
         env = common.app_environment(self.settings)
         self.server = common.Server("wsgi:app", env, WORKERS, f"load-{self.db.kind}", port)
         self.servers.append(self.server)
-        self.server.wait_ready("/healthz")
+        self.server.wait_ready("/healthz", timeout=READY_LIMIT)
         return self.server
 
     def log_text(self) -> str:

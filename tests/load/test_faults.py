@@ -42,7 +42,7 @@ def _kill_when(url: str, rows: int, pids: list[int]) -> dict[str, Any]:
 def test_app_killed_mid_load_then_restarted_loses_and_doubles_nothing(
     shared_postgres: None, shared_redis: Any, stacks: Any
 ) -> None:
-    count = harness.scaled(1_500)
+    count = harness.scaled(1_000)
     stack = stacks(
         common.new_database("postgresql", "load_kill"),
         **shared_redis.settings(),
@@ -104,7 +104,7 @@ def _restart_postgres(
 def test_postgresql_restart_shows_503_then_writes_resume(
     own_postgres: harness.OwnPostgres, shared_redis: Any, stacks: Any
 ) -> None:
-    count = harness.scaled(1_500)
+    count = harness.scaled(1_000)
     stack = stacks(
         own_postgres.database("restart"), **shared_redis.settings(), **harness.fault_settings()
     )
@@ -164,7 +164,7 @@ def _stop_redis_when(url: str, rows: int, pid: int) -> float:
 def test_site_keeps_serving_when_redis_stops(
     shared_postgres: None, own_redis: harness.OwnRedis, stacks: Any
 ) -> None:
-    count = harness.scaled(800)
+    count = harness.scaled(600)
     stack = stacks(
         common.new_database("postgresql", "load_redis"),
         RATELIMIT_STORAGE_URI=own_redis.url,

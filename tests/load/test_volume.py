@@ -2,7 +2,7 @@
 
 QUALITY.md: 10,000 rating posts from 100 concurrent clients on gunicorn + PostgreSQL (Redis
 limiter storage): rows = acknowledged = 10,000, 0 duplicated, 0 5xx; the same on SQLite with
-20 concurrent writers, 0 "database is locked", 0 lost.
+20 concurrent writers, 0 "database is locked", 0 lost (3,000 posts there, to fit the tier's time).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.slow
 #: Seconds for fetching the survey pages, and for posting them (each test's own bound).
 FETCH_LIMIT = 420.0
 POST_LIMIT = 360.0
-#: 10,000 on SQLite does not fit the tier's 20 minutes on two cores (about 9 minutes alone).
-SQLITE_POSTS = 4_000
+#: 10,000 on SQLite does not fit the tier's 20 minutes on two shared cores (7-9 minutes alone).
+SQLITE_POSTS = 3_000
 
 
 def _volume(stack: harness.Stack, count: int, concurrency: int) -> dict[str, Any]:
