@@ -2,8 +2,9 @@
 
 Process monitoring for the current, unpublished cycle: the live figures of the unit and its
 sub-units from the rollups, each citizen-rated indicator's progress toward its target with a
-projection to the cycle end, and alerts (flagged ratings, divergence). Unit officials see their
-unit and its sub-units only (anything else is 404); managers and administrators see every unit.
+projection to the cycle end, and alerts (overdue cases, flagged ratings, divergence). Unit
+officials see their unit and its sub-units only (anything else is 404); managers and
+administrators see every unit.
 """
 
 from __future__ import annotations
@@ -197,6 +198,22 @@ def flag_counts(points: list[int], cycle: Cycle) -> dict[str, int]:
     return {FlagStatus(status).value: int(n) for status, n in db.session.execute(query)}
 
 
+def overdue_cases(unit_ids: set[int]) -> int:
+    """Cases of these units past a deadline today (``casework.services.is_overdue`` in SQL)."""
+    from sqlalchemy import and_, or_
+
+    from citizenvoice.casework.models import Case, CaseStatus
+    from citizenvoice.casework.services import OPEN_STATES, today
+
+    on = today()
+    late = or_(
+        and_(Case.status == CaseStatus.OPEN, Case.acknowledge_due < on),
+        and_(Case.status.in_(list(OPEN_STATES)), Case.resolve_due < on),
+    )
+    query = select(func.count(Case.id)).where(Case.unit_id.in_(unit_ids or {-1}), late)
+    return int(db.session.scalar(query) or 0)
+
+
 @bp.get("/")
 def index() -> Any:
     allowed = scope()
@@ -251,6 +268,7 @@ def unit(code: str) -> Any:
             levels=disclosure.total_levels(days),
             indicators=indicator_progress(unit, cycle, points, lang),
             flags=flag_counts(points, cycle),
+            overdue=overdue_cases(subtree),
             result=result,
             divergence=divergence,
             sub_rows=sub_rows,

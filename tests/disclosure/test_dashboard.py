@@ -121,3 +121,34 @@ def test_clearly_below_target(
     login_as(Role.ADMIN)
     html = client.get("/manage/dashboard/units/low").get_data(as_text=True)
     assert "Below target" in html
+
+
+def test_overdue_cases_are_an_alert(
+    client: FlaskClient,
+    login_as: Any,
+    make_unit: Any,
+    make_point: Any,
+    make_cycle: Any,
+    make_node: Any,
+) -> None:
+    from citizenvoice.surveys import services as surveys
+
+    unit = make_unit("slow-office")
+    sub = make_unit("slow-office-sub", parent=unit)
+    _live_cycle(make_cycle, make_node, [unit], target=75.0)
+    login_as(Role.UNIT_OFFICIAL, unit)
+    assert "past its deadline" not in client.get("/manage/dashboard/units/slow-office").text
+    point = make_point(sub)
+    surveys.default_survey()
+    version = surveys.version_for_point(point)
+    for days_ago in (30, 1):  # a bad rating opens a case; the first is long overdue
+        surveys.submit_rating(
+            point,
+            version,
+            surveys.Submission(overall=1, created_at=utcnow() - timedelta(days=days_ago)),
+        )
+    db.session.commit()
+    html = client.get("/manage/dashboard/units/slow-office").get_data(as_text=True)
+    assert "1 case of this unit or its sub-units is past its deadline." in html
+    assert "/manage/casework/" in html
+    assert "No alerts." not in html
