@@ -223,19 +223,64 @@ def index() -> Any:
     return render_template("disclosure/manage/index.html", units=list(db.session.scalars(query)))
 
 
+def _chosen_cycle(unit: Unit) -> tuple[list[Cycle], Cycle | None]:
+    """The unit's live cycles and the one asked for (``?cycle=``; the latest by default)."""
+    cycles = live_cycles(unit.id)
+    wanted = request.args.get("cycle", "", type=str)
+    if not wanted:
+        return cycles, cycles[0] if cycles else None
+    cycle = next((c for c in cycles if c.code == wanted), None)
+    if cycle is None:
+        abort(404)
+    return cycles, cycle
+
+
+#: Columns of the live figures download, in order (stable names, like the open data's).
+LIVE_CSV_COLUMNS = (
+    "day",
+    "ratings",
+    "with_ticket",
+    "very_satisfied",
+    "satisfied",
+    "basically_satisfied",
+    "dissatisfied",
+    "very_dissatisfied",
+)
+
+
+@bp.get("/units/<code>/live.csv")
+def unit_live_csv(code: str) -> Any:
+    """The live cycle's counted ratings per day for the unit and its sub-units, as CSV."""
+    import csv
+    import io
+
+    from flask import Response
+
+    unit = _unit_or_404(code)
+    _cycles, cycle = _chosen_cycle(unit)
+    if cycle is None:
+        abort(404)
+    points = disclosure.point_ids(disclosure.subtree_ids(unit.id))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(LIVE_CSV_COLUMNS)
+    for day, levels, verified in disclosure.daily_rollups(
+        points, cycle.period_start, cycle.period_end
+    ):
+        writer.writerow([day.isoformat(), sum(levels), verified, *levels])
+    name = f"{unit.code}-{cycle.code}-live.csv"
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @bp.get("/units/<code>")
 def unit(code: str) -> Any:
     unit = _unit_or_404(code)
     lang = current_lang()
-    cycles = live_cycles(unit.id)
-    wanted = request.args.get("cycle", "", type=str)
-    cycle = (
-        next((c for c in cycles if c.code == wanted), None)
-        if wanted
-        else (cycles[0] if cycles else None)
-    )
-    if wanted and cycle is None:
-        abort(404)
+    cycles, cycle = _chosen_cycle(unit)
     context: dict[str, Any] = {"unit": unit, "cycles": cycles, "cycle": cycle}
     if cycle is not None:
         subtree = disclosure.subtree_ids(unit.id)

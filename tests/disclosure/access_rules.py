@@ -42,6 +42,7 @@ RULES = {
     "dashboard_manage.index": Rule(STAFF),
     # Unit A's dashboard: its officials and the performance office; everyone else gets 404.
     "dashboard_manage.unit": Rule(allow("admin", "manager", "official_a"), params=_unit),
+    "dashboard_manage.unit_live_csv": Rule(allow("admin", "manager", "official_a"), params=_unit),
 }
 
 

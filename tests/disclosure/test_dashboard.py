@@ -152,3 +152,37 @@ def test_overdue_cases_are_an_alert(
     assert "1 case of this unit or its sub-units is past its deadline." in html
     assert "/manage/casework/" in html
     assert "No alerts." not in html
+
+
+def test_officials_download_the_live_figures_per_day(
+    client: FlaskClient, login_as: Any, make_unit: Any, make_point: Any, make_cycle: Any,
+    make_node: Any, add_ratings: Any,
+) -> None:  # fmt: skip
+    import csv
+    import io
+
+    unit = make_unit("csv-office")
+    point = make_point(make_unit("csv-office-sub", parent=unit))
+    cycle = _live_cycle(make_cycle, make_node, [unit], target=75.0)
+    now = utcnow().replace(microsecond=0)
+    add_ratings(point, {5: 3, 4: 2}, when=now - timedelta(days=2), flagged={1: 4})
+    add_ratings(point, {2: 1}, when=now - timedelta(days=1))
+    login_as(Role.UNIT_OFFICIAL, unit)
+    page = client.get("/manage/dashboard/units/csv-office").get_data(as_text=True)
+    assert "/manage/dashboard/units/csv-office/live.csv?cycle=live" in page
+    response = client.get(f"/manage/dashboard/units/csv-office/live.csv?cycle={cycle.code}")
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    two_days_ago = (now - timedelta(days=2)).date().isoformat()
+    assert [(r["day"], r["ratings"]) for r in rows][-2:] == [
+        (two_days_ago, "5"),
+        ((now - timedelta(days=1)).date().isoformat(), "1"),
+    ]
+    first = next(r for r in rows if r["day"] == two_days_ago)
+    assert (first["very_satisfied"], first["satisfied"], first["very_dissatisfied"]) == (
+        "3",
+        "2",
+        "0",
+    )  # the four flagged ratings are not counted
+    assert client.get("/manage/dashboard/units/csv-office/live.csv?cycle=nope").status_code == 404
