@@ -267,6 +267,7 @@ def _cycle_choices() -> list[tuple[int, str]]:
 
 
 def _appeals_page(form: AppealForm | None = None, status: int = 200) -> Any:
+    appeals = services.visible_appeals(current_user)
     if form is None:
         form = AppealForm(formdata=None)
         form.cycle_id.choices = _cycle_choices()
@@ -274,7 +275,8 @@ def _appeals_page(form: AppealForm | None = None, status: int = 200) -> Any:
         render_template(
             "casework/appeals.html",
             form=form,
-            appeals=services.visible_appeals(current_user),
+            appeals=appeals,
+            deadlines=services.appeal_deadlines(appeals),
             labels=APPEAL_LABELS,
             kinds=APPEAL_KINDS,
             can_file=current_user.role is Role.UNIT_OFFICIAL,
@@ -318,6 +320,8 @@ def _appeal_page(appeal: Any, form: DecisionForm | None = None, status: int = 20
         render_template(
             "casework/appeal.html",
             appeal=appeal,
+            deadline=services.appeal_deadlines([appeal])[appeal.id],
+            days=services.APPEAL_DECISION_DAYS,
             form=form or DecisionForm(formdata=None),
             labels=APPEAL_LABELS,
             kinds=APPEAL_KINDS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -531,6 +532,7 @@ def file_appeal(
     appeal = Appeal(
         cycle_id=cycle_id,
         unit_id=actor.unit_id,
+        filed_at=utcnow(),
         kind=kind,
         rating_id=rating_id if kind is AppealKind.RATING else None,
         reasons=reasons.strip(),
@@ -541,6 +543,35 @@ def file_appeal(
     notify(None, None, "appeal_filed")
     record_event("appeal.filed", "appeals", appeal.id, unit_id=appeal.unit_id, kind=kind.value)
     return appeal
+
+
+#: Working days a reviewer has to decide an appeal, counted like case deadlines.
+APPEAL_DECISION_DAYS = 10
+
+
+@dataclass(frozen=True)
+class AppealDeadline:
+    decide_by: date
+    is_overdue: bool
+
+
+def appeal_deadlines(appeals: list[Appeal], on: date | None = None) -> dict[int, AppealDeadline]:
+    """Appeal id → when the decision is due and whether a pending appeal is past it.
+
+    One query for the holidays of all the appeals' windows.
+    """
+    if not appeals:
+        return {}
+    on = on or today()
+    starts = [appeal.filed_at.date() for appeal in appeals]
+    # Six weeks cover ten working days with a generous holiday calendar.
+    days_off = holidays_between(min(starts), max(starts) + timedelta(days=7 * 6))
+    deadlines_by_id = {}
+    for appeal, start in zip(appeals, starts, strict=True):
+        due = add_working_days(start, APPEAL_DECISION_DAYS, days_off)
+        pending = appeal.status is AppealStatus.PENDING
+        deadlines_by_id[appeal.id] = AppealDeadline(due, pending and on > due)
+    return deadlines_by_id
 
 
 def has_conflict(reviewer: User, appeal: Appeal) -> bool:

@@ -136,3 +136,28 @@ def test_integrity_notifications_skip_the_inspectors_own_unit(make_point, make_u
     other = make_user(Role.INSPECTOR, None)
     assert services.notifications_for(own) == []
     assert [n.kind for n in services.notifications_for(other)] == ["integrity"]
+
+
+def test_a_reviewer_decides_within_ten_working_days_counted_with_holidays(
+    setting, clock, client, make_user, login_as
+) -> None:
+    clock(datetime(2026, 10, 20, 9, 0))  # a Tuesday
+    appeal = _appeal(setting)
+    db.session.commit()
+    (deadline,) = services.appeal_deadlines([appeal], on=date(2026, 11, 3)).values()
+    assert deadline == services.AppealDeadline(date(2026, 11, 3), False)  # two weeks later
+    late = services.appeal_deadlines([appeal], on=date(2026, 11, 4))[appeal.id]
+    assert late.is_overdue
+    services.add_holiday(date(2026, 10, 26), "A public holiday")
+    db.session.commit()
+    moved = services.appeal_deadlines([appeal], on=date(2026, 11, 4))[appeal.id]
+    assert moved == services.AppealDeadline(date(2026, 11, 4), False)
+    clock(datetime(2026, 11, 5, 9, 0))
+    login_as(Role.MANAGER)
+    listing = client.get("/manage/casework/appeals").text
+    assert "2026-11-04" in listing and "Overdue" in listing
+    services.decide_appeal(appeal, make_user(Role.EXPERT), False, "The rating looks genuine")
+    db.session.commit()
+    assert not services.appeal_deadlines([appeal], on=date(2026, 12, 1))[appeal.id].is_overdue
+    page = client.get(f"/manage/casework/appeals/{appeal.id}").text
+    assert "10 working days after filing" in page and "Overdue" not in page
