@@ -63,3 +63,11 @@ def test_unit_page_shows_appeals_corrections_and_commitments(
     # The other unit filed nothing.
     other_html = client.get("/units/other").get_data(as_text=True)
     assert re.search(r"Appeals filed, upheld, rejected</th><td>0, 0, 0</td>", other_html)
+    # The same figures in the open data (every public number traceable to it).
+    row = next(
+        r
+        for r in client.get("/api/v1/closed-loop").get_json()["data"]
+        if r["unit_code"] == "office"
+    )
+    assert (row["appeals_filed"], row["appeals_upheld"], row["appeals_rejected"]) == (3, 1, 1)
+    assert (row["commitments"], row["commitments_completed"]) == (2, 1)
