@@ -231,3 +231,13 @@ def test_unit_page_charts_equal_the_snapshot_and_the_open_data(
     levels = _figure(html, "levels")["data"][0]["y"]
     columns = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied")
     assert levels[:4] == [sum(r[c] or 0 for r in aggregates) for c in columns]
+
+
+def test_busy_hours_and_dimensions_in_chinese(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    point = client.get(f"/points/{published['point'].code}?lang=zh").get_data(as_text=True)
+    assert "繁忙时段" in point and "本市当地时间，UTC+8" in point and "星期一" in point
+    assert "全天合计" in point and "尚无公开答复。" in point
+    unit = client.get("/units/bureau?lang=zh").get_data(as_text=True)
+    assert "分维度群众满意度" in unit
