@@ -99,6 +99,11 @@ class PlanForm(FlaskForm):
     self_identified = BooleanField(_l("Self-identified (listed before any tip or inspection)"))
 
 
+class CarryForm(FlaskForm):
+    cycle_id = SelectField(_l("Cycle"), coerce=int, validators=[DataRequired()])
+    due_on = DateField(_l("Due date"), validators=[DataRequired()])
+
+
 class ProgressForm(FlaskForm):
     progress = IntegerField(
         _l("Progress (per cent)"), validators=[InputRequired(), NumberRange(0, 100)]

@@ -21,6 +21,7 @@ from citizenvoice.casework import services
 from citizenvoice.casework.forms import (
     ActionForm,
     AppealForm,
+    CarryForm,
     CommentForm,
     DecisionForm,
     HolidayForm,
@@ -440,6 +441,8 @@ def _plan_page(plan: Any, status: int = 200, **forms: Any) -> Any:
             "casework/plan.html",
             plan=plan,
             progress_form=forms.get("progress") or ProgressForm(formdata=None, obj=plan),
+            carry_form=_carry_form(plan, forms.get("carry")),
+            carried_to=services.carried_to(plan),
             comment_form=forms.get("comment") or CommentForm(formdata=None),
             can_write=current_user.role in WRITERS,
             can_comment=current_user.role in (Role.ADMIN, Role.MANAGER, Role.EXPERT),
@@ -447,6 +450,30 @@ def _plan_page(plan: Any, status: int = 200, **forms: Any) -> Any:
         ),
         status,
     )
+
+
+def _carry_form(plan: Any, form: CarryForm | None = None) -> CarryForm:
+    form = form or CarryForm(formdata=None)
+    form.cycle_id.choices = services.later_cycles(plan)
+    return form
+
+
+@bp.route("/plans/<int:plan_id>/carry", methods=["POST"])
+@roles_required(*WRITERS)
+def plan_carry(plan_id: int) -> Any:
+    item = services.get_plan_for(current_user, plan_id)
+    form = _carry_form(item, CarryForm())
+    if not form.validate_on_submit() or form.due_on.data is None:
+        return _plan_page(item, 400, carry=form)
+    try:
+        carried = services.carry_forward(item, current_user, form.cycle_id.data, form.due_on.data)
+    except services.CaseError as exc:
+        db.session.rollback()
+        form.cycle_id.errors = [str(exc)]
+        return _plan_page(item, exc.status, carry=form)
+    db.session.commit()
+    flash(_("The plan was carried into the next cycle."), "success")
+    return redirect(url_for(".plan", plan_id=carried.id))
 
 
 @bp.route("/plans/<int:plan_id>")

@@ -202,8 +202,15 @@ class ImprovementPlan(Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    #: The unfinished plan of an earlier cycle this one continues (a plan is carried once).
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("improvement_plans.id"), unique=True
+    )
 
     unit: Mapped[Unit] = relationship()
+    carried_from: Mapped[ImprovementPlan | None] = relationship(
+        remote_side=[id], foreign_keys=[carried_from_id]
+    )
     comments: Mapped[list[PlanComment]] = relationship(
         back_populates="plan", order_by="PlanComment.id"
     )

@@ -713,6 +713,64 @@ def update_progress(plan: ImprovementPlan, progress: int, evidence: str) -> None
     db.session.flush()
 
 
+def later_cycles(plan: ImprovementPlan) -> list[tuple[int, str]]:
+    """(id, code) of the cycles after the plan's own that have an indicator of the same code."""
+    from citizenvoice.indicators.models import Cycle, IndicatorNode
+
+    own = db.session.get(Cycle, plan.cycle_id)
+    node = db.session.get(IndicatorNode, plan.node_id)
+    if own is None or node is None:
+        return []
+    rows = db.session.execute(
+        select(Cycle.id, Cycle.code)
+        .join(IndicatorNode, IndicatorNode.cycle_id == Cycle.id)
+        .where(Cycle.period_start > own.period_start, IndicatorNode.code == node.code)
+        .order_by(Cycle.period_start)
+    )
+    return [(int(cycle_id), str(code)) for cycle_id, code in rows]
+
+
+def carried_to(plan: ImprovementPlan) -> ImprovementPlan | None:
+    return db.session.scalar(
+        select(ImprovementPlan).where(ImprovementPlan.carried_from_id == plan.id)
+    )
+
+
+def carry_forward(
+    plan: ImprovementPlan, actor: User, cycle_id: int, due_on: date
+) -> ImprovementPlan:
+    """Continue an unfinished plan in a later cycle, on the indicator of the same code.
+
+    The new plan keeps the problem, action, owner, progress, evidence and the self-identified
+    mark; the earlier plan stays as it was, so both cycles show the commitment.
+    """
+    from citizenvoice.indicators.models import IndicatorNode
+
+    if actor.role not in (Role.ADMIN, Role.MANAGER, Role.UNIT_OFFICIAL):
+        raise Forbidden(_l("You may not write improvement plans."))
+    if plan.progress == 100:
+        raise CaseError(_l("A completed plan is not carried forward."), "cycle_id")
+    if carried_to(plan) is not None:
+        raise CaseError(_l("This plan was already carried forward."), "cycle_id")
+    if cycle_id not in {cycle for cycle, _code in later_cycles(plan)}:
+        raise CaseError(_l("Choose a later cycle that has the same indicator."), "cycle_id")
+    code = db.session.scalar(select(IndicatorNode.code).where(IndicatorNode.id == plan.node_id))
+    node_id = db.session.scalar(
+        select(IndicatorNode.id).where(
+            IndicatorNode.cycle_id == cycle_id, IndicatorNode.code == code
+        )
+    )
+    carried = ImprovementPlan(
+        unit_id=plan.unit_id, cycle_id=cycle_id, node_id=node_id, problem=plan.problem,
+        action=plan.action, owner=plan.owner, due_on=due_on, progress=plan.progress,
+        evidence=plan.evidence, self_identified=plan.self_identified, created_by_id=actor.id,
+        carried_from_id=plan.id,
+    )  # fmt: skip
+    db.session.add(carried)
+    db.session.flush()
+    return carried
+
+
 def comment_on_plan(plan: ImprovementPlan, author: User, body: str) -> PlanComment:
     if author.role not in (Role.ADMIN, Role.MANAGER, Role.EXPERT):
         raise Forbidden(_l("Only managers and experts comment on plans."))

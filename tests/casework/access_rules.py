@@ -110,6 +110,10 @@ RULES = {
     "casework_manage.plan_progress": Rule(
         UNIT_A, params=_plan, data=lambda w: {"progress": "40", "evidence": "Window ordered"}
     ),
+    # No later cycle in the world: an allowed writer gets the form back with a message (400).
+    "casework_manage.plan_carry": Rule(
+        UNIT_A, params=_plan, data=lambda w: {"cycle_id": "0", "due_on": "2027-03-31"}
+    ),
     "casework_manage.plan_comment": Rule(
         allow("admin", "manager", "expert"), params=_plan, data=lambda w: {"body": "Good plan"}
     ),

@@ -200,3 +200,22 @@ def test_holiday_calendar_page(app, client, login_as) -> None:
     assert "2026-10-01" in client.get("/manage/casework/calendar").text
     assert client.post("/manage/casework/calendar/2026-10-01/remove").status_code == 302
     assert services.holidays() == []
+
+
+def test_overdue_and_escalated_cases_show_on_the_officials_case_list(
+    client, make_unit, make_point, login_as, runner, clock
+) -> None:
+    parent = make_unit("top-list")
+    point = make_point(make_unit("below-list", parent=parent))
+    _r, late = _case(point, overall=1)  # reply due Friday 2026-10-16
+    _r, fresh = _case(point, overall=2, created_at=datetime(2026, 10, 19, 9, 0))
+    assert runner.invoke(args=["cases-escalate", "--on", "2026-10-19"]).exit_code == 0
+    clock(datetime(2026, 10, 19, 12, 0))
+    login_as(Role.UNIT_OFFICIAL, point.unit)
+    listing = client.get("/manage/casework/").text
+    rows = {row.split("</a>")[0].rsplit("#", 1)[-1]: row for row in listing.split("<tr")[2:]}
+    assert "Overdue" in rows[str(late.id)] and "Escalated" in rows[str(late.id)]
+    assert "Overdue" not in rows[str(fresh.id)] and "Escalated" not in rows[str(fresh.id)]
+    client.post("/logout")
+    login_as(Role.UNIT_OFFICIAL, parent)  # the superior unit, which it was escalated to
+    assert f"#{late.id}" in client.get("/manage/casework/").text
