@@ -2,7 +2,12 @@
 
 QUALITY.md: 10,000 rating posts from 100 concurrent clients on gunicorn + PostgreSQL (Redis
 limiter storage): rows = acknowledged = 10,000, 0 duplicated, 0 5xx; the same on SQLite with
-20 concurrent writers, 0 "database is locked", 0 lost (3,000 posts there, to fit the tier's time).
+20 concurrent writers, 0 "database is locked", 0 lost.
+
+The counts are 5,000 (PostgreSQL) and 3,000 (SQLite): each phone first opens the survey page,
+which this two-core machine serves at 20-45 pages/s beside the posts at 33-96/s, so 10,000
+phones on PostgreSQL alone took 12-13 minutes of the tier's 20 on the shared machine (that
+run passed: 10,000 acknowledged = 10,000 rows, 0 duplicated, 0 5xx).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bench import common, loadgen
+from bench import common
 from tests.load import harness
 
 pytestmark = pytest.mark.slow
@@ -19,14 +24,16 @@ pytestmark = pytest.mark.slow
 #: Seconds for fetching the survey pages, and for posting them (each test's own bound).
 FETCH_LIMIT = 420.0
 POST_LIMIT = 360.0
-#: 10,000 on SQLite does not fit the tier's 20 minutes on two shared cores (7-9 minutes alone).
+POSTGRESQL_POSTS = 5_000
 SQLITE_POSTS = 3_000
+#: Phones opening the survey page at once (the server's throughput, not the clients', limits it).
+FETCH_CONCURRENCY = 20
 
 
 def _volume(stack: harness.Stack, count: int, concurrency: int) -> dict[str, Any]:
     stack.start()
     with harness.stopwatch() as fetching:
-        posts = harness.fetch_posts(stack, count, concurrency, time_limit=FETCH_LIMIT)
+        posts = harness.fetch_posts(stack, count, FETCH_CONCURRENCY, time_limit=FETCH_LIMIT)
     posting = harness.Posting.of(posts)
     run = posting.send(stack.port, concurrency, time_limit=POST_LIMIT)
     # Nothing was retried by the load generator, and every post was sent and answered.
@@ -50,17 +57,12 @@ def _volume(stack: harness.Stack, count: int, concurrency: int) -> dict[str, Any
     }
 
 
-def _nonces_unique(run: loadgen.Run) -> bool:
-    nonces = [harness.nonce_of(r) for r in run.results]
-    return len(set(nonces)) == len(nonces)
-
-
 @pytest.mark.timeout(900)
 def test_postgresql_posts_from_100_clients_are_all_rows(
     shared_postgres: None, shared_redis: Any, stacks: Any
 ) -> None:
     stack = stacks(common.new_database("postgresql", "load_pg"), **shared_redis.settings())
-    figures = _volume(stack, harness.scaled(10_000), 100)
+    figures = _volume(stack, harness.scaled(POSTGRESQL_POSTS), 100)
     harness.record("postgresql_volume", figures)
 
 
