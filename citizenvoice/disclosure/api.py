@@ -243,13 +243,14 @@ def units() -> Response:
 @bp.get("/closed-loop")
 def closed_loop() -> Response:
     """Case, commitment and appeal figures per active unit (casework)."""
-    from citizenvoice.casework.services import figures
+    from citizenvoice.casework.figures import figures_per_unit
 
     rows = db.session.execute(
         select(Unit.id, Unit.code).where(Unit.is_active.is_(True)).order_by(Unit.code)
     ).all()
+    per_unit = figures_per_unit([r.id for r in rows])
     return _listing(
-        "closed_loop", [{"unit_code": r.code, **figures({r.id}).as_dict()} for r in rows]
+        "closed_loop", [{"unit_code": r.code, **per_unit[r.id].as_dict()} for r in rows]
     )
 
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-import pytest
 from sqlalchemy import event, select
 
 from citizenvoice.accounts.models import Role
@@ -88,12 +87,6 @@ def test_per_unit_figures_take_the_same_statements_for_few_and_many_units(
     assert len(for_few) == len(for_many) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/api/v1/closed-loop (citizenvoice/disclosure/api.py, owned by the disclosure work) "
-    "still calls figures() once per unit; it passes once the view calls figures_per_unit(). "
-    "Remove this mark then.",
-)
 def test_the_closed_loop_open_data_takes_the_same_statements_for_few_and_many_units(
     client, make_point, make_user
 ) -> None:
