@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import logging
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, RedisStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
+
+if TYPE_CHECKING:
+    from flask_limiter import Limiter
 
 
 def client_key() -> str:
@@ -20,3 +31,91 @@ def keyed(value: str, purpose: str) -> str:
     secret = str(current_app.config["SECRET_KEY"]).encode()
     digest = hmac.new(secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
     return f"{purpose}:{digest[:32]}"
+
+
+# ---- limits checked by hand on the rating routes ---------------------------------------------
+
+#: Seconds between attempts to reach the shared storage again once it was found unreachable.
+STORAGE_RETRY_SECONDS = 30.0
+
+log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limit: str) -> RateLimitItem:
+    return parse(limit)
+
+
+class DirectLimits:
+    """Rate limits counted straight in flask-limiter's storage, without its per-view machinery.
+
+    The rating routes are the busiest of the site and check two or three limits per request;
+    the decorators cost more than the counting. Here each limit is one ``hit`` on the same
+    storage and strategy, with the same key prefix. When the shared storage (Redis) cannot be
+    reached, counting goes on in this process's memory, a warning is logged once, and the
+    storage is tried again every :data:`STORAGE_RETRY_SECONDS`.
+    """
+
+    def __init__(self) -> None:
+        self._fallback: RateLimiter | None = None
+        self._retry_at = 0.0
+
+    def allow(self, checks: Iterable[tuple[str, str, str]]) -> bool:
+        """Count one request against each (limit, scope, key); False once one is exceeded."""
+        from citizenvoice.extensions import limiter
+
+        if not limiter.enabled:
+            return True
+        prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
+        strategy = self._strategy(limiter)
+        items = [(_parsed(limit), (prefix, key, scope)) for limit, scope, key in checks]
+        try:
+            if isinstance(strategy, FixedWindowRateLimiter) and isinstance(
+                strategy.storage, RedisStorage
+            ):
+                return _hit_in_one_round_trip(strategy.storage, items)
+            return all(strategy.hit(item, *identifiers) for item, identifiers in items)
+        except Exception:  # the storage's own errors: connection refused, timeouts, …
+            if strategy is self._fallback:
+                raise
+            self._fall_back(strategy)
+            return self.allow(checks)
+
+    def _strategy(self, limiter: Limiter) -> RateLimiter:
+        if self._fallback is None:
+            return limiter.limiter
+        if time.monotonic() >= self._retry_at:
+            self._retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
+            try:
+                reachable = limiter.storage.check()
+            except Exception:
+                reachable = False
+            if reachable:
+                log.warning("rate-limit storage reachable again: survey limits are shared again")
+                self._fallback = None
+                return limiter.limiter
+        return self._fallback
+
+    def _fall_back(self, strategy: RateLimiter) -> None:
+        log.warning(
+            "rate-limit storage unreachable: survey limits are counted in memory until it is back"
+        )
+        self._fallback = type(strategy)(MemoryStorage())
+        self._retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
+
+
+def _hit_in_one_round_trip(
+    storage: RedisStorage, items: list[tuple[RateLimitItem, tuple[str, str, str]]]
+) -> bool:
+    """Fixed windows on Redis: every counter incremented by the storage's own script, in one
+    pipeline (what ``FixedWindowRateLimiter.hit`` does for each, less the round trips)."""
+    client: Any = storage.get_connection()
+    pipeline = client.pipeline(transaction=False)
+    for item, identifiers in items:
+        key = storage.prefixed_key(item.key_for(*identifiers))
+        storage.lua_incr_expire([key], [item.get_expiry(), 1], client=pipeline)
+    counts = pipeline.execute()
+    return all(int(count) <= item.amount for count, (item, _ids) in zip(counts, items, strict=True))
+
+
+direct_limits = DirectLimits()

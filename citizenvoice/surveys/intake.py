@@ -1,31 +1,33 @@
 """Storing a rating: the hot path behind every scan of a QR code.
 
-A rating is written with a handful of plain statements whose SQL text never changes, so the
-driver and SQLAlchemy reuse their prepared forms: one INSERT of the rating (``ON CONFLICT
-(nonce) DO NOTHING``, so a re-sent form adds nothing and needs no lookup first), one INSERT of
-its answers, and two ``INSERT … ON CONFLICT DO UPDATE`` that add it to the day's rollups. The
-SQL is the same on SQLite and PostgreSQL. Nothing here goes through the ORM's unit of work; the
-rest of the application reads what it wrote through the ORM as usual.
+A rating is written with a handful of plain statements whose SQL text never changes, run on
+the database driver's own cursor (PostgreSQL's driver prepares them after a few uses): one
+INSERT of the rating (``ON CONFLICT (nonce) DO NOTHING``, so a re-sent form adds nothing and
+needs no lookup first), one INSERT of its answers, and two ``INSERT … ON CONFLICT DO UPDATE``
+that add it to the day's rollups. The SQL is the same on SQLite and PostgreSQL. Nothing here
+goes through the ORM's unit of work; the rest of the application reads what it wrote through
+the ORM as usual.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, bindparam, insert, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import insert
+from sqlalchemy.exc import DBAPIError
 
 from citizenvoice.extensions import db
 from citizenvoice.integrity.masking import mask_personal_data
 from citizenvoice.surveys.models import (
     FlagKind,
     QuestionKind,
-    RatingAnswer,
     RatingContact,
     RatingFlag,
 )
@@ -89,9 +91,12 @@ class Stored:
 
 
 # ---- statements ------------------------------------------------------------------------------
+#
+# Written once with ``:name`` parameters and run on the database driver's own cursor, inside the
+# session's transaction: SQLAlchemy's per-statement work (compiling, caching, result objects)
+# costs more than SQLite's whole INSERT. PostgreSQL's driver takes ``%(name)s`` instead.
 
-_DAY = bindparam("day", type_=Date())
-INSERT_RATING = text(
+INSERT_RATING = (
     "INSERT INTO ratings (service_point_id, service_id, survey_version_id, overall, created_at,"
     " is_verified, is_counted, has_contact, comment, comment_masked, follow_up_code, device_hash,"
     " ip_hash, answered_seconds, nonce, ticket_id, kiosk_id, client_id)"
@@ -99,8 +104,12 @@ INSERT_RATING = text(
     " :is_verified, :is_counted, :has_contact, :comment, :comment_masked, :follow_up_code,"
     " :device_hash, :ip_hash, :answered_seconds, :nonce, :ticket_id, :kiosk_id, :client_id)"
     " ON CONFLICT (nonce) DO NOTHING RETURNING id"
-).bindparams(bindparam("created_at", type_=DateTime()))
-ADD_TO_ROLLUP = text(
+)
+INSERT_ANSWER = (
+    "INSERT INTO rating_answers (rating_id, question_id, value) VALUES (:rating_id, :question_id,"
+    " :value)"
+)
+ADD_TO_ROLLUP = (
     "INSERT INTO rating_rollups (service_point_id, service_key, day, ratings, verified,"
     " overall_sum, level_1, level_2, level_3, level_4, level_5)"
     " VALUES (:service_point_id, :service_key, :day, :ratings, :verified, :overall_sum,"
@@ -114,26 +123,79 @@ ADD_TO_ROLLUP = text(
     " level_3 = rating_rollups.level_3 + excluded.level_3,"
     " level_4 = rating_rollups.level_4 + excluded.level_4,"
     " level_5 = rating_rollups.level_5 + excluded.level_5"
-).bindparams(_DAY)
-ADD_TO_ANSWER_ROLLUP = text(
+)
+ADD_TO_ANSWER_ROLLUP = (
     "INSERT INTO answer_rollups (service_point_id, service_key, day, question_id, value, answers)"
     " VALUES (:service_point_id, :service_key, :day, :question_id, :value, :answers)"
     " ON CONFLICT (service_point_id, service_key, day, question_id, value)"
     " DO UPDATE SET answers = answer_rollups.answers + excluded.answers"
-).bindparams(_DAY)
-REPEAT_DEVICE = text(
+)
+REPEAT_DEVICE = (
     "SELECT 1 FROM ratings WHERE device_hash = :device_hash"
     " AND service_point_id = :service_point_id AND created_at >= :since AND is_counted"
     " LIMIT 1"
-).bindparams(bindparam("since", type_=DateTime()))
-DEVICE_TURN = text("SELECT pg_advisory_xact_lock(:key)")
-POINT_OFFERS = text(
+)
+DEVICE_TURN = "SELECT pg_advisory_xact_lock(:key)"
+POINT_OFFERS = (
     "SELECT 1 FROM service_point_services WHERE service_point_id = :point AND service_id = :service"
 )
 
+_PYFORMAT = re.compile(r"(?<![:\w]):(\w+)")
 
-def _connection() -> Connection:
-    return db.session.connection()
+
+@functools.lru_cache(maxsize=64)
+def _for_driver(statement: str, dialect: str) -> str:
+    return _PYFORMAT.sub(r"%(\1)s", statement) if dialect == "postgresql" else statement
+
+
+def sqlite_time(value: datetime) -> str:
+    """A datetime as SQLAlchemy writes it into SQLite (always with microseconds)."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class Cursor:
+    """The driver's cursor on the session's connection (its transaction begins if need be)."""
+
+    def __init__(self) -> None:
+        connection = db.session.connection()
+        self.dialect = connection.dialect.name
+        self._errors: type[Exception] = connection.dialect.loaded_dbapi.Error
+        self._cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def _params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        if self.dialect != "sqlite":
+            return params
+        return {
+            k: sqlite_time(v)
+            if isinstance(v, datetime)
+            else v.isoformat()
+            if isinstance(v, date)
+            else v
+            for k, v in params.items()
+        }
+
+    def execute(self, statement: str, params: Mapping[str, Any]) -> Any:
+        sql = _for_driver(statement, self.dialect)
+        try:
+            self._cursor.execute(sql, self._params(params))
+        except self._errors as exc:
+            raise self._wrapped(sql, exc) from exc
+        return self._cursor
+
+    def execute_many(self, statement: str, rows: list[dict[str, Any]]) -> None:
+        sql = _for_driver(statement, self.dialect)
+        try:
+            self._cursor.executemany(sql, [self._params(row) for row in rows])
+        except self._errors as exc:
+            raise self._wrapped(sql, exc) from exc
+
+    def _wrapped(self, sql: str, exc: Exception) -> Exception:
+        """The driver's error as SQLAlchemy raises it (IntegrityError, OperationalError, …), so
+        that callers and the error pages treat it as they treat any other."""
+        return DBAPIError.instance(sql, None, exc, self._errors)
+
+    def first(self, statement: str, params: Mapping[str, Any]) -> Any:
+        return self.execute(statement, params).fetchone()
 
 
 # ---- rollups ---------------------------------------------------------------------------------
@@ -158,13 +220,14 @@ def count_in_rollups(
     is_verified: bool,
     answers: Mapping[int, int],
     sign: int = 1,
+    cursor: Cursor | None = None,
 ) -> None:
     """Add (sign=1) or take away (sign=-1) one rating and its answers in the day's rollups."""
     key = {"service_point_id": point_id, "service_key": service_id or 0, "day": day}
-    connection = _connection()
-    connection.execute(ADD_TO_ROLLUP, {**key, **rating_counters(overall, is_verified, sign)})
+    cursor = cursor or Cursor()
+    cursor.execute(ADD_TO_ROLLUP, {**key, **rating_counters(overall, is_verified, sign)})
     if answers:
-        connection.execute(
+        cursor.execute_many(
             ADD_TO_ANSWER_ROLLUP,
             [
                 {**key, "question_id": question_id, "value": value, "answers": sign}
@@ -177,10 +240,7 @@ def count_in_rollups(
 
 
 def point_offers(point_id: int, service_id: int) -> bool:
-    return (
-        _connection().execute(POINT_OFFERS, {"point": point_id, "service": service_id}).first()
-        is not None
-    )
+    return Cursor().first(POINT_OFFERS, {"point": point_id, "service": service_id}) is not None
 
 
 def is_repeat_device(point_id: int, device_hash: str, since: datetime) -> bool:
@@ -189,15 +249,12 @@ def is_repeat_device(point_id: int, device_hash: str, since: datetime) -> bool:
     On PostgreSQL two submissions of one device at one point take turns (a lock held until
     the commit), so that the second sees the first; SQLite's writers take turns anyway.
     """
-    connection = _connection()
-    if connection.dialect.name == "postgresql":
+    cursor = Cursor()
+    if cursor.dialect == "postgresql":
         digest = hashlib.blake2b(f"{point_id}:{device_hash}".encode(), digest_size=8).digest()
-        key = int.from_bytes(digest, "big", signed=True)
-        connection.execute(DEVICE_TURN, {"key": key})
-    row = connection.execute(
-        REPEAT_DEVICE, {"device_hash": device_hash, "service_point_id": point_id, "since": since}
-    )
-    return row.first() is not None
+        cursor.first(DEVICE_TURN, {"key": int.from_bytes(digest, "big", signed=True)})
+    params = {"device_hash": device_hash, "service_point_id": point_id, "since": since}
+    return cursor.first(REPEAT_DEVICE, params) is not None
 
 
 def new_follow_up_code() -> str:
@@ -240,18 +297,20 @@ def store(
         "is_counted": not flags,
     }
     db.session.flush()
-    connection = _connection()
-    rating_id = connection.execute(INSERT_RATING, row).scalar()
+    cursor = Cursor()
+    found = cursor.first(INSERT_RATING, row)
+    rating_id = found[0] if found else None
     stored = Stored(
         rating_id, row["nonce"], row["follow_up_code"], row["is_counted"], row["created_at"]
     )
     if rating_id is None:
         return stored
     if answers:
-        connection.execute(
-            insert(RatingAnswer),
+        cursor.execute_many(
+            INSERT_ANSWER,
             [{"rating_id": rating_id, "question_id": q, "value": v} for q, v in answers.items()],
         )
+    connection = db.session.connection()
     if contact is not None:
         name, details = contact
         connection.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,9 +19,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import TooManyRequests
 
 from citizenvoice.core.errors import DomainError, NotFound
-from citizenvoice.core.ratelimit import client_key
+from citizenvoice.core.ratelimit import client_key, direct_limits
 from citizenvoice.extensions import db, limiter
 from citizenvoice.org.models import ServicePoint
 from citizenvoice.surveys import integrity, services
@@ -51,26 +53,37 @@ def _setting(name: str) -> str:
     return str(current_app.config.get(name, DEFAULT_LIMITS[name]))
 
 
-def _device_or_cookieless_limit() -> str:
-    if integrity.has_device():
-        return _setting("SURVEY_DEVICE_LIMIT")
-    return _setting("SURVEY_COOKIELESS_LIMIT")
+def check_limits() -> None:
+    """The survey's limits: per address for pages and posts, per device for posts.
+
+    Counted directly in the limiter's storage (one hit per limit, see
+    :class:`~citizenvoice.core.ratelimit.DirectLimits`); a request over a limit gets the 429 page.
+    """
+    address = client_key()
+    if request.method == "POST":
+        if integrity.has_device():
+            device_limit = _setting("SURVEY_DEVICE_LIMIT")
+        else:
+            device_limit = _setting("SURVEY_COOKIELESS_LIMIT")
+        checks = [
+            (_setting("SURVEY_IP_LIMIT"), "sv-ip", address),
+            (device_limit, "sv-device", integrity.device_limit_key()),
+        ]
+    else:
+        checks = [(_setting("SURVEY_PAGE_LIMIT"), "sv-get", address)]
+    if not direct_limits.allow(checks):
+        raise TooManyRequests()
 
 
 def rate_limits(view: Any) -> Any:
-    """The survey's limits: per address for pages and posts, per device for posts."""
-    view = limiter.limit(
-        lambda: _setting("SURVEY_PAGE_LIMIT"), key_func=client_key, methods=["GET"], scope="sv-get"
-    )(view)
-    view = limiter.limit(
-        lambda: _setting("SURVEY_IP_LIMIT"), key_func=client_key, methods=["POST"], scope="sv-ip"
-    )(view)
-    return limiter.limit(
-        _device_or_cookieless_limit,
-        key_func=integrity.device_limit_key,
-        methods=["POST"],
-        scope="sv-device",
-    )(view)
+    """Exempt ``view`` from the site-wide default limit and apply the survey's own."""
+
+    @functools.wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        check_limits()
+        return view(*args, **kwargs)
+
+    return limiter.exempt(limited)
 
 
 def _lang() -> str:
