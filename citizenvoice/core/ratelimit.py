@@ -14,6 +14,7 @@ from flask import current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from redis.exceptions import NoScriptError
 
 if TYPE_CHECKING:
     from flask_limiter import Limiter
@@ -58,6 +59,8 @@ class DirectLimits:
 
     def __init__(self) -> None:
         self._fallback: RateLimiter | None = None
+        #: The storage found unreachable (an app configured anew brings its own).
+        self._failed: object | None = None
         self._retry_at = 0.0
 
     def allow(self, checks: Iterable[tuple[str, str, str]]) -> bool:
@@ -82,7 +85,8 @@ class DirectLimits:
             return self.allow(checks)
 
     def _strategy(self, limiter: Limiter) -> RateLimiter:
-        if self._fallback is None:
+        if self._fallback is None or self._failed is not limiter.storage:
+            self._fallback = None
             return limiter.limiter
         if time.monotonic() >= self._retry_at:
             self._retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
@@ -97,6 +101,7 @@ class DirectLimits:
         return self._fallback
 
     def _fall_back(self, strategy: RateLimiter) -> None:
+        self._failed = strategy.storage
         log.warning(
             "rate-limit storage unreachable: survey limits are counted in memory until it is back"
         )
@@ -107,15 +112,26 @@ class DirectLimits:
 def _hit_in_one_round_trip(
     storage: RedisStorage, items: list[tuple[RateLimitItem, tuple[str, str, str]]]
 ) -> bool:
-    """Fixed windows on Redis: every counter incremented by the storage's own script, in one
-    pipeline (what ``FixedWindowRateLimiter.hit`` does for each, less the round trips)."""
+    """Fixed windows on Redis: every counter incremented by the storage's own script, sent in
+    one pipeline (what ``FixedWindowRateLimiter.hit`` does for each, less the round trips).
+
+    The script is called by its digest; when Redis does not know it (restarted since), nothing
+    was counted and the storage's own calls load it and count.
+    """
+    script: Any = storage.lua_incr_expire
     client: Any = storage.get_connection()
     pipeline = client.pipeline(transaction=False)
     for item, identifiers in items:
         key = storage.prefixed_key(item.key_for(*identifiers))
-        storage.lua_incr_expire([key], [item.get_expiry(), 1], client=pipeline)
-    counts = pipeline.execute()
-    return all(int(count) <= item.amount for count, (item, _ids) in zip(counts, items, strict=True))
+        pipeline.evalsha(script.sha, 1, key, item.get_expiry(), 1)
+    try:
+        counts = pipeline.execute()
+    except NoScriptError:
+        return all(
+            storage.incr(item.key_for(*ids), item.get_expiry()) <= item.amount
+            for item, ids in items
+        )
+    return all(int(n) <= item.amount for n, (item, _ids) in zip(counts, items, strict=True))
 
 
 direct_limits = DirectLimits()

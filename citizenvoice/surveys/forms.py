@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from babel import support
@@ -229,4 +232,66 @@ class SurveyForm(FlaskForm):
     )
     name_zh = StringField(
         _l("Name (Chinese)"), validators=[Optional(), Length(max=200), no_control_characters]
+    )
+
+
+# ---- the plainly valid submission, read without building the form ---------------------------
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_VALUES = {QuestionKind.SCALE: ("1", "2", "3", "4", "5"), QuestionKind.YES_NO: ("0", "1")}
+#: (field, longest value) of the free-text fields, as the form's Length validators have them.
+_TEXT_LIMITS = (("comment", 2000), ("contact_name", 120), ("contact_details", 200), (HONEYPOT, 200))
+
+
+@dataclass(frozen=True)
+class PlainAnswers:
+    """What a rating form submitted, once it is known to pass every check of the form."""
+
+    overall: int
+    answers: dict[int, int]
+    service_id: int | None
+    comment: str
+    contact_name: str
+    contact_details: str
+    honeypot: str
+
+
+def plain_answers(formdata: Mapping[str, str], version: VersionShape) -> PlainAnswers | None:
+    """The answers of a submission that the rating form would accept as it is, or None.
+
+    Most ratings are a tap on each scale and nothing else; reading them needs no form object.
+    Anything unusual (a missing or odd value, a long or strange text, contact details without
+    consent) returns None, and the caller validates with the form, which explains the problem.
+    Never accepts what :func:`rating_form` would refuse.
+    """
+    overall = formdata.get("overall")
+    if overall not in _VALUES[QuestionKind.SCALE]:
+        return None
+    answers = {}
+    for question in version.questions:
+        value = formdata.get(question_field_name(question.code))
+        if value is None:
+            continue
+        if value not in _VALUES[question.kind]:
+            return None
+        answers[question.id] = int(value)
+    service = formdata.get("service") or "0"
+    if not (service.isdigit() and service.isascii() and len(service) <= 9):
+        return None
+    texts = {}
+    for name, longest in _TEXT_LIMITS:
+        text = formdata.get(name) or ""
+        if len(text) > longest or _CONTROL_CHARACTERS.search(text):
+            return None
+        texts[name] = text
+    if texts["contact_details"].strip() and formdata.get("consent") in (None, "", "false"):
+        return None
+    return PlainAnswers(
+        overall=int(overall),
+        answers=answers,
+        service_id=int(service) or None,
+        comment=texts["comment"],
+        contact_name=texts["contact_name"],
+        contact_details=texts["contact_details"],
+        honeypot=texts[HONEYPOT],
     )

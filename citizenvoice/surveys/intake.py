@@ -239,17 +239,20 @@ def count_in_rollups(
 # ---- storing ---------------------------------------------------------------------------------
 
 
-def point_offers(point_id: int, service_id: int) -> bool:
-    return Cursor().first(POINT_OFFERS, {"point": point_id, "service": service_id}) is not None
+def point_offers(point_id: int, service_id: int, cursor: Cursor | None = None) -> bool:
+    params = {"point": point_id, "service": service_id}
+    return (cursor or Cursor()).first(POINT_OFFERS, params) is not None
 
 
-def is_repeat_device(point_id: int, device_hash: str, since: datetime) -> bool:
+def is_repeat_device(
+    point_id: int, device_hash: str, since: datetime, cursor: Cursor | None = None
+) -> bool:
     """Whether this device already gave a counted rating at the point since ``since``.
 
     On PostgreSQL two submissions of one device at one point take turns (a lock held until
     the commit), so that the second sees the first; SQLite's writers take turns anyway.
     """
-    cursor = Cursor()
+    cursor = cursor or Cursor()
     if cursor.dialect == "postgresql":
         digest = hashlib.blake2b(f"{point_id}:{device_hash}".encode(), digest_size=8).digest()
         cursor.first(DEVICE_TURN, {"key": int.from_bytes(digest, "big", signed=True)})
@@ -268,6 +271,7 @@ def store(
     answers: Mapping[int, int],
     flags: list[FlagKind],
     contact: tuple[str, str] | None,
+    cursor: Cursor | None = None,
 ) -> Stored:
     """Insert one checked rating with its answers, contact and flags (not yet counted).
 
@@ -297,7 +301,7 @@ def store(
         "is_counted": not flags,
     }
     db.session.flush()
-    cursor = Cursor()
+    cursor = cursor or Cursor()
     found = cursor.first(INSERT_RATING, row)
     rating_id = found[0] if found else None
     stored = Stored(
@@ -334,7 +338,11 @@ def store(
 
 
 def count_stored(
-    stored: Stored, point_id: int, values: dict[str, Any], answers: Mapping[int, int]
+    stored: Stored,
+    point_id: int,
+    values: dict[str, Any],
+    answers: Mapping[int, int],
+    cursor: Cursor | None = None,
 ) -> None:
     """Add a stored, unflagged rating to its rollups: the last statements of the transaction,
     because every rating of a service point and day updates the same rollup rows, and each
@@ -348,4 +356,5 @@ def count_stored(
         values["overall"],
         bool(values.get("is_verified")),
         answers,
+        cursor=cursor,
     )

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
-from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
 from citizenvoice.audit.services import record_event
@@ -162,7 +161,7 @@ class PointRef:
     unit_id: int
 
 
-_POINT_BY_TOKEN = sql_text(
+_POINT_REF_QUERY = (
     "SELECT p.id, p.token, p.unit_id, p.is_active, u.is_active FROM service_points p"
     " JOIN units u ON u.id = p.unit_id WHERE p.token = :token"
 )
@@ -173,7 +172,7 @@ def point_ref_by_token(token: str) -> PointRef:
     canonical = normalize_token(token)
     if canonical is None:
         raise NotFound()
-    row = db.session.connection().execute(_POINT_BY_TOKEN, {"token": canonical}).first()
+    row = intake.Cursor().first(_POINT_REF_QUERY, {"token": canonical})
     if row is None:
         point_by_token(canonical)  # raises the right error for a retired or unknown code
         raise NotFound()
@@ -255,27 +254,31 @@ class Rules:
     min_seconds: float = 3.0
 
 
-def _check(point_id: int, version: intake.VersionShape, sub: Submission) -> None:
+def _check(
+    point_id: int, version: intake.VersionShape, sub: Submission, cursor: intake.Cursor
+) -> None:
     if sub.overall not in range(1, 6):
         raise RatingError(_l("Please choose how satisfied you are overall."))
     for question_id, value in sub.answers.items():
         question = version.question(question_id)
         if question is None or not question.allows(value):
             raise RatingError(_l("One of the answers is not valid."))
-    if sub.service_id is not None and not intake.point_offers(point_id, sub.service_id):
+    if sub.service_id is not None and not intake.point_offers(point_id, sub.service_id, cursor):
         raise RatingError(_l("This service is not offered here."))
     if len(sub.comment) > COMMENT_MAX:
         raise RatingError(_l("The comment is too long."))
 
 
-def submission_flags(point_id: int, sub: Submission, rules: Rules, now: datetime) -> list[FlagKind]:
+def submission_flags(
+    point_id: int, sub: Submission, rules: Rules, now: datetime, cursor: intake.Cursor | None = None
+) -> list[FlagKind]:
     flags = []
     if sub.is_honeypot:
         flags.append(FlagKind.HONEYPOT)
     if sub.answered_seconds is not None and sub.answered_seconds < rules.min_seconds:
         flags.append(FlagKind.TOO_FAST)
     if sub.device_hash is not None and intake.is_repeat_device(
-        point_id, sub.device_hash, now - timedelta(hours=rules.device_window_hours)
+        point_id, sub.device_hash, now - timedelta(hours=rules.device_window_hours), cursor
     ):
         flags.append(FlagKind.DUPLICATE_DEVICE)
     return flags
@@ -297,9 +300,10 @@ def store_rating(
     from citizenvoice.casework.services import INTEGRITY_QUESTION, case_reason, open_case
 
     rules = rules or Rules()
-    _check(point_id, version, sub)
+    cursor = intake.Cursor()
+    _check(point_id, version, sub, cursor)
     now = sub.created_at or utcnow()
-    flags = submission_flags(point_id, sub, rules, now)
+    flags = submission_flags(point_id, sub, rules, now, cursor)
     comment = sub.comment.strip() or None
     contact = sub.contact_details.strip()
     values = {
@@ -323,6 +327,7 @@ def store_rating(
         sub.answers,
         flags,
         (sub.contact_name.strip()[:120], contact[:200]) if contact else None,
+        cursor,
     )
     if stored.id is None:  # a re-sent form: the first one stands
         return stored
@@ -335,7 +340,7 @@ def store_rating(
     )
     if reason is not None and not sub.is_honeypot:  # robots open no case
         open_case(stored.id, unit_id, reason, now)
-    intake.count_stored(stored, point_id, values, sub.answers)
+    intake.count_stored(stored, point_id, values, sub.answers, cursor)
     return stored
 
 

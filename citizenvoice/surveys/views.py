@@ -30,7 +30,9 @@ from citizenvoice.surveys.channels import ticket_by_code, ticket_is_used
 from citizenvoice.surveys.forms import (
     HONEYPOT,
     LEVEL_LABELS,
+    PlainAnswers,
     RatingFormBase,
+    plain_answers,
     rating_form,
     service_choices,
 )
@@ -75,15 +77,25 @@ def check_limits() -> None:
         raise TooManyRequests()
 
 
+#: Endpoints that count their own limits (:func:`check_limits`) instead of flask-limiter's
+#: per-view machinery, which then leaves them alone (its site-wide default limit included).
+DIRECTLY_LIMITED = {"surveys.rate", "surveys.ticket"}
+
+
+@limiter.request_filter
+def _limited_by_the_view() -> bool:
+    return request.endpoint in DIRECTLY_LIMITED
+
+
 def rate_limits(view: Any) -> Any:
-    """Exempt ``view`` from the site-wide default limit and apply the survey's own."""
+    """Apply the survey's limits to ``view`` (an endpoint in :data:`DIRECTLY_LIMITED`)."""
 
     @functools.wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
         check_limits()
         return view(*args, **kwargs)
 
-    return limiter.exempt(limited)
+    return limited
 
 
 def _lang() -> str:
@@ -111,23 +123,48 @@ def _render_form(point: ServicePoint, form: RatingFormBase, action: str, status:
 
 
 def _submission(
-    form: RatingFormBase,
-    version: VersionShape,
+    answers: PlainAnswers,
     token: integrity.FormToken,
     device: str | None,
 ) -> services.Submission:
     return services.Submission(
-        overall=form.overall.data,
-        answers=form.answers(version),
-        service_id=form.service.data or None,
-        comment=form.comment.data or "",
-        contact_name=form.contact_name.data or "",
-        contact_details=form.contact_details.data or "",
+        overall=answers.overall,
+        answers=answers.answers,
+        service_id=answers.service_id,
+        comment=answers.comment,
+        contact_name=answers.contact_name,
+        contact_details=answers.contact_details,
         nonce=token.nonce,
         device_hash=integrity.device_hash(device),
         ip_hash=integrity.ip_hash(),
         answered_seconds=round(max(time.time() - token.issued_at, 0.0), 2),
-        is_honeypot=bool((getattr(form, HONEYPOT).data or "").strip()),
+        is_honeypot=bool(answers.honeypot.strip()),
+    )
+
+
+def _checked_answers(
+    version: VersionShape | None,
+) -> tuple[PlainAnswers | None, RatingFormBase | None]:
+    """The submitted answers if they pass the form's checks; else the form with its errors."""
+    if version is None:
+        return None, None
+    plain = plain_answers(request.form, version)
+    if plain is not None:
+        return plain, None
+    form = rating_form(version, [], _lang())
+    if not form.validate():
+        return None, form
+    return (
+        PlainAnswers(
+            overall=form.overall.data,
+            answers=form.answers(version),
+            service_id=form.service.data or None,
+            comment=form.comment.data or "",
+            contact_name=form.contact_name.data or "",
+            contact_details=form.contact_details.data or "",
+            honeypot=getattr(form, HONEYPOT).data or "",
+        ),
+        form,
     )
 
 
@@ -186,20 +223,18 @@ def _submit(
         point = find_point()
         full = db.session.get(ServicePoint, point.id)
         version = VersionShape.of(services.version_for_point(full)) if full else None
-    form = rating_form(version, [], _lang()) if version is not None else None
-    valid = form is not None and form.validate()
+    answers, form = _checked_answers(version)
     point = point or find_point()
     if token is None or version is None or token.point_id not in (None, point.id):
         expired = _("This form has expired. Please choose your answers again.")
         return _refuse(point, action_for(point), None, expired)
-    assert form is not None
-    if not valid:
+    if answers is None:
         return _refuse(point, action_for(point), form)
     device = integrity.device_id()
     signed = None
     if device is None:
         device, signed = integrity.new_device_cookie()
-    submission = _submission(form, version, token, device)
+    submission = _submission(answers, token, device)
     submission.ticket_id = ticket.id if ticket else None
     try:
         stored = services.store_rating(point.id, point.unit_id, version, submission, _rules())

@@ -1,0 +1,77 @@
+"""The survey's limits counted straight in the limiter's storage: Redis, and memory without it."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from citizenvoice.extensions import db
+from tests.conftest import REDIS_URL, redis_reachable, require_service
+from tests.surveys.conftest import counts, token_from_page
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
+
+
+def _rate(app: Flask, token: str, times: int) -> list[int]:
+    """One phone opens the form once and sends it ``times`` times with fresh form tokens."""
+    phone = app.test_client()
+    statuses = []
+    for _ in range(times):
+        page = phone.get(f"/s/{token}").get_data(as_text=True)
+        answers = {"ft": token_from_page(page), "overall": "4"}
+        statuses.append(phone.post(f"/s/{token}", data=answers).status_code)
+    return statuses
+
+
+def test_limits_count_in_redis(make_app: Callable[..., Flask], point: Any) -> None:
+    require_service("Redis", redis_reachable())
+    import redis
+
+    token = point.token
+    db.session.commit()  # the test's own transaction ends before the other app's requests
+
+    prefix = f"cv_test_{secrets.token_hex(6)}"
+    app = make_app(
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=prefix,
+        SURVEY_DEVICE_LIMIT="3 per hour",
+        SURVEY_MIN_SECONDS=0,
+    )
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert _rate(app, token, 5) == [303, 303, 303, 429, 429]
+        assert counts() == (3, 1)  # one counted rating per device and day, the rest flagged
+        keys = {key.decode(): int(server.get(key) or 0) for key in server.scan_iter(f"*{prefix}*")}
+        # One counter per limit: pages and posts per address, posts per device.
+        by_scope = {
+            scope: [n for k, n in keys.items() if f"/{scope}/" in k]
+            for scope in ("sv-get", "sv-ip", "sv-device")
+        }
+        assert by_scope == {"sv-get": [5], "sv-ip": [5], "sv-device": [5]}
+    finally:
+        for key in server.scan_iter(f"*{prefix}*"):
+            server.delete(key)
+
+
+def test_without_its_storage_the_site_counts_in_memory_and_says_so_once(
+    make_app: Callable[..., Flask], point: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = point.token
+    db.session.commit()
+    app = make_app(
+        RATELIMIT_STORAGE_URI=UNREACHABLE_REDIS,
+        SURVEY_DEVICE_LIMIT="3 per hour",
+        SURVEY_MIN_SECONDS=0,
+    )
+    with caplog.at_level(logging.WARNING, logger="citizenvoice.core.ratelimit"):
+        statuses = _rate(app, token, 5)
+    assert statuses == [303, 303, 303, 429, 429]  # still limited, now in memory
+    warnings = [r for r in caplog.records if r.name == "citizenvoice.core.ratelimit"]
+    assert [r.getMessage() for r in warnings] == [
+        "rate-limit storage unreachable: survey limits are counted in memory until it is back"
+    ]
