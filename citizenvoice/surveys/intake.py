@@ -148,6 +148,10 @@ def _for_driver(statement: str, dialect: str) -> str:
     return _PYFORMAT.sub(r"%(\1)s", statement) if dialect == "postgresql" else statement
 
 
+#: The parameters of the statements above that hold a datetime.
+_TIME_PARAMETERS = frozenset({"created_at", "since"})
+
+
 def sqlite_time(value: datetime) -> str:
     """A datetime as SQLAlchemy writes it into SQLite (always with microseconds)."""
     return value.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -163,16 +167,15 @@ class Cursor:
         self._cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def _params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """SQLite's driver is given times and days as the text SQLAlchemy stores for them."""
         if self.dialect != "sqlite":
             return params
-        return {
-            k: sqlite_time(v)
-            if isinstance(v, datetime)
-            else v.isoformat()
-            if isinstance(v, date)
-            else v
-            for k, v in params.items()
-        }
+        converted = dict(params)
+        for name in _TIME_PARAMETERS.intersection(params):
+            converted[name] = sqlite_time(params[name])
+        if "day" in params:
+            converted["day"] = params["day"].isoformat()
+        return converted
 
     def execute(self, statement: str, params: Mapping[str, Any]) -> Any:
         sql = _for_driver(statement, self.dialect)
