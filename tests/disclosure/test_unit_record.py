@@ -71,3 +71,34 @@ def test_unit_page_shows_appeals_corrections_and_commitments(
     )
     assert (row["appeals_filed"], row["appeals_upheld"], row["appeals_rejected"]) == (3, 1, 1)
     assert (row["commitments"], row["commitments_completed"]) == (2, 1)
+
+
+def test_unit_page_compares_the_unit_with_its_own_past(
+    client: FlaskClient, worked_example: dict[str, Any], make_cycle: Any
+) -> None:
+    """The vertical comparison computed by the scoring engine is what the unit page shows."""
+    import json
+
+    from citizenvoice.indicators.models import CycleState
+    from citizenvoice.scoring import services as scoring
+    from citizenvoice.scoring.models import UnitResult
+
+    cycle, unit = worked_example["cycle"], worked_example["unit"]
+    earlier = make_cycle(
+        "2026-q2", CycleState.PUBLISHED, units=[unit],
+        period_start=date(2026, 4, 1), period_end=date(2026, 6, 30),
+    )  # fmt: skip
+    db.session.add(
+        UnitResult(cycle_id=earlier.id, unit_id=unit.id, total=70.0, total_lower=68, total_upper=72)
+    )
+    db.session.commit()
+    scoring.compute_cycle(cycle.id)
+    publication = scoring.publish(cycle.id)
+    db.session.commit()
+    mine = next(u for u in json.loads(publication.payload)["units"] if u["code"] == "bureau")
+    change = mine["details"]["vertical"]["against_previous"]
+    html = client.get("/units/bureau").get_data(as_text=True)
+    section = html.split("Compared with its own past")[1].split("</table>")[0]
+    row = section.split("The previous cycle")[1].split("</tr>")[0]
+    assert f"<td>{change['reference']:.1f}</td><td>{change['difference']:+.1f}</td>" in row
+    assert "<td>significant</td>" in row
