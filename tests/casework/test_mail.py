@@ -3,6 +3,7 @@ each in the recipient's language, written with the event and sent by ``flask mai
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -156,3 +157,21 @@ def test_the_case_page_says_the_private_reply_is_e_mailed(
     assert hint in client.get(f"/manage/casework/{by_mail.id}").text
     assert hint not in client.get(f"/manage/casework/{by_phone.id}").text
     assert "me@example.org" not in client.get(f"/manage/casework/{by_mail.id}").text
+
+
+def test_an_escalation_by_the_periodic_command_is_mailed_to_the_superior_unit(
+    app, make_point, make_unit, make_user, runner, smtp_server: SmtpServer, mail_send
+) -> None:
+    parent = make_unit("mail-top")
+    point = make_point(make_unit("mail-below", parent=parent))
+    _official(make_user, parent, "chief@example.org", "zh")
+    rating = _rate_in(app, "en", point, 1, "Nobody answered")
+    case = services.case_for_rating(rating)
+    assert case is not None
+    on = (case.resolve_due + timedelta(days=1)).isoformat()
+    assert "1 case(s) escalated" in runner.invoke(args=["cases-escalate", "--on", on]).output
+    assert "1 sent" in mail_send().output
+    (message,) = smtp_server.recorder.to("chief@example.org")
+    assert message["Subject"] == "民声评议：下级单位的一个工单已升级到本单位。"
+    link = f"https://cv.example.org/manage/casework/{case.id}"
+    assert f"工单 {case.id}：{link}" in message.get_content()
