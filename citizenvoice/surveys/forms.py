@@ -275,7 +275,7 @@ def plain_answers(formdata: Mapping[str, str], version: VersionShape) -> PlainAn
         if value not in _VALUES[question.kind]:
             return None
         answers[question.id] = int(value)
-    service = formdata.get("service") or "0"
+    service = formdata.get("service", "0")
     if not (service.isdigit() and service.isascii() and len(service) <= 9):
         return None
     texts = {}

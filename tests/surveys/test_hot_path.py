@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from citizenvoice.extensions import db
@@ -85,3 +87,71 @@ def test_a_resent_form_returns_the_first_result_and_counts_once(app: Flask, poin
 
     assert db.session.scalar(select(func.count(Case.id))) == 1
     assert db.session.scalar(select(func.count(Notification.id))) == 1
+
+
+# ---- the plain reading of a submission never accepts what the form refuses -----------------
+
+_TEXTS = st.one_of(
+    st.sampled_from(["", " ", "1", "0", "5", "6", "05", " 3", "-1", "x", "false", "on", "yes"]),
+    st.text(max_size=8),
+    st.text(alphabet="ab\t\n\x00\x1f名", min_size=0, max_size=3).map(lambda s: s * 700),
+)
+
+
+@given(data=st.data())
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_plain_answers_agree_with_the_rating_form(app: Flask, point: Any, data: Any) -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from citizenvoice.surveys.forms import HONEYPOT, plain_answers, rating_form
+    from citizenvoice.surveys.intake import VersionShape
+
+    version = VersionShape.of(services.current_version(services.default_survey()))
+    names = [
+        "overall",
+        "service",
+        "comment",
+        "contact_name",
+        "contact_details",
+        "consent",
+        HONEYPOT,
+        *(f"q_{q.code}" for q in version.questions),
+    ]
+    sent = data.draw(st.dictionaries(st.sampled_from(names), _TEXTS, max_size=len(names)))
+    if data.draw(st.booleans()):  # most citizens do answer the main question
+        sent["overall"] = data.draw(st.sampled_from("12345"))
+    formdata = MultiDict(sent)
+    with app.test_request_context(method="POST", data=sent):
+        plain = plain_answers(formdata, version)
+        form = rating_form(version, [], "en", formdata=formdata)
+        valid = form.validate()
+    if plain is None:
+        return
+    assert valid, (sent, form.errors)
+    assert plain.overall == form.overall.data
+    assert plain.answers == form.answers(version)
+    assert plain.service_id == (form.service.data or None)
+    assert (plain.comment, plain.contact_name, plain.contact_details) == (
+        form.comment.data or "",
+        form.contact_name.data or "",
+        form.contact_details.data or "",
+    )
+    assert plain.honeypot == (getattr(form, HONEYPOT).data or "")
+
+
+def test_a_plain_submission_is_read_without_the_form(app: Flask, point: Any) -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from citizenvoice.surveys.forms import plain_answers
+    from citizenvoice.surveys.intake import VersionShape
+
+    version = VersionShape.of(services.current_version(services.default_survey()))
+    waiting = version.question_id("waiting")
+    sent = MultiDict({"overall": "2", "q_waiting": "4", "service": "0", "comment": "Slow queue"})
+    plain = plain_answers(sent, version)
+    assert plain is not None and plain.overall == 2 and plain.answers == {waiting: 4}
+    assert plain.comment == "Slow queue" and plain.service_id is None
+    # Contact details without consent are left to the form, which explains what is missing.
+    assert plain_answers(MultiDict({"overall": "2", "contact_details": "a@b.cn"}), version) is None
