@@ -337,6 +337,13 @@ class IndicatorLine:
     def display_name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" and self.name_zh else self.name
 
+    def criteria_text(self) -> str:
+        """The grading rule in words, the way round the indicator's direction says (the same
+        wording the unit accepted in consultation)."""
+        from citizenvoice.indicators.wording import describe_criteria
+
+        return describe_criteria(self.criteria, self.direction)
+
 
 def indicator_lines(
     cycle: Cycle, data: dict[str, Any], unit: Unit | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import unescape
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -186,3 +187,35 @@ def test_officials_download_the_live_figures_per_day(
         "0",
     )  # the four flagged ratings are not counted
     assert client.get("/manage/dashboard/units/csv-office/live.csv?cycle=nope").status_code == 404
+
+
+def test_divergence_of_internal_evaluations_is_an_alert(
+    client: FlaskClient, login_as: Any, make_unit: Any, make_point: Any, make_cycle: Any,
+    make_node: Any, add_ratings: Any, add_evaluations: Any,
+) -> None:  # fmt: skip
+    """Evaluators far kinder than the citizens: the computed, unpublished cycle raises the alert."""
+    from citizenvoice.indicators.models import CycleState, DataSource
+    from citizenvoice.scoring import services as scoring
+
+    unit = make_unit("cosy-office")
+    point = make_point(unit)
+    cycle = make_cycle("cosy", CycleState.EVALUATING, units=[unit])
+    make_node(cycle, weight=50, source=DataSource.CITIZEN_RATING, code="cosy-sat")
+    evaluation = make_node(
+        cycle, weight=50, source=DataSource.INTERNAL_EVALUATION, code="cosy-eval",
+        subject_weights={"experts": 100},
+    )  # fmt: skip
+    add_ratings(point, {2: 30})  # every citizen answers "dissatisfied": index 25
+    add_evaluations(cycle, unit, evaluation, {"experts": [95, 95, 90, 100, 95]})
+    login_as(Role.UNIT_OFFICIAL, unit)
+    before = client.get("/manage/dashboard/units/cosy-office").get_data(as_text=True)
+    assert "The divergence check needs computed results" in before
+    assert "Divergence:" not in before
+    scoring.compute_cycle(cycle.id)
+    db.session.commit()
+    html = unescape(client.get("/manage/dashboard/units/cosy-office").get_data(as_text=True))
+    assert (
+        "Divergence: internal evaluations (95.0) are far kinder than citizens' ratings (25.0)."
+        in html
+    )
+    assert "No alerts." not in html

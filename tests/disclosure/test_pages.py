@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -136,7 +138,7 @@ def test_methodology_lists_definitions_weights_and_rules(
         "fewer than 30 ratings",
         "Flags and appeals",
         "Excellent",
-        "Full marks at the target 98",
+        "≥ 98 → 100; each 1 below → −5; below 80 → 0",
     ):
         assert text in html, text
 
@@ -259,3 +261,80 @@ def test_script_payloads_are_escaped_in_html_and_json(
         body = client.get(path).get_data(as_text=True)
         assert "<script" not in body and "\\u003cscript\\u003e" in body, path
     assert "<script" not in client.get("/api/v1/publications").get_data(as_text=True)
+
+
+class _IndicatorTable(HTMLParser):
+    """The rows of the unit page's indicator table: {row heading: {column heading: text}}."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside, self.cell = False, None
+        self.columns: list[str] = []
+        self.current: list[str] = []
+        self.rows: dict[str, dict[str, str]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and ("class", "data indicators") in attrs:
+            self.inside = True
+        elif self.inside and tag in ("th", "td"):
+            self.cell = ""
+        elif self.inside and tag == "tr":
+            self.current = []
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.inside:
+            return
+        if tag in ("th", "td") and self.cell is not None:
+            self.current.append(" ".join(self.cell.split()))
+            self.cell = None
+        elif tag == "tr":
+            if not self.columns:
+                self.columns = self.current
+            else:
+                self.rows[self.current[0]] = dict(zip(self.columns, self.current, strict=True))
+        elif tag == "table":
+            self.inside = False
+
+
+def test_unit_page_shows_each_indicator_against_its_target_and_criteria(
+    client: FlaskClient, make_unit: Any, make_cycle: Any, make_node: Any, add_figure: Any
+) -> None:
+    from citizenvoice.indicators.models import CycleState, DataSource, Direction
+    from citizenvoice.scoring import services as scoring
+
+    unit = make_unit("targets")
+    cycle = make_cycle("targets-cycle", CycleState.EVALUATING, units=[unit])
+    waiting = make_node(
+        cycle, weight=50, source=DataSource.SELF_REPORTED, code="waiting",
+        name="Average waiting minutes", direction=Direction.LOWER, target_value=10.0,
+        criteria={"kind": "linear", "target": 10, "floor": 30, "step": 5, "per": 2},
+    )  # fmt: skip
+    resolved = make_node(
+        cycle, weight=50, source=DataSource.SELF_REPORTED, code="resolved",
+        name="Complaints resolved", target_value=90.0,
+        criteria={"kind": "bands", "bands": [[80, 60], [90, 100]]},
+    )  # fmt: skip
+    add_figure(cycle, unit, waiting, 14.0)
+    add_figure(cycle, unit, resolved, 85.0)
+    scoring.compute_cycle(cycle.id)
+    snapshot = scoring.publish(cycle.id).payload
+    db.session.commit()
+
+    table = _IndicatorTable()
+    table.feed(client.get("/units/targets").get_data(as_text=True))
+    published = json.loads(snapshot)
+    names = {n["code"]: n["name"] for n in published["nodes"] if n["kind"] == "indicator"}
+    mine = next(u for u in published["units"] if u["code"] == "targets")
+    assert set(mine["indicators"]) == set(names) == {"waiting", "resolved"}
+    assert set(table.rows) == set(names.values())
+    waiting_row, resolved_row = table.rows[names["waiting"]], table.rows[names["resolved"]]
+    assert (waiting_row["Value"], waiting_row["Target"]) == ("14.00", "10.00")
+    assert waiting_row["Score"] == "90.0" == f"{mine['indicators']['waiting']['score']:.1f}"
+    # Lower is better here: the criteria read as the unit accepted them, not "below … short".
+    assert waiting_row["Criteria"] == "≤ 10 → 100; each 2 above → −5; above 30 → 0"
+    assert (resolved_row["Value"], resolved_row["Target"]) == ("85.00", "90.00")
+    assert resolved_row["Criteria"] == "≥ 90 → 100; ≥ 80 → 60; below 80 → 0"
