@@ -211,6 +211,8 @@ def index() -> Response:
                 "service_points": url_for("open_data.points", _external=True),
                 "cycles": url_for("open_data.cycles", _external=True),
                 "publications": url_for("open_data.publications", _external=True),
+                "closed_loop": url_for("open_data.closed_loop", _external=True),
+                "commitments": url_for("open_data.commitments", _external=True),
                 "rating_aggregates": url_for("open_data.rating_aggregates", _external=True),
             },
         }
@@ -252,6 +254,93 @@ def closed_loop() -> Response:
     return _listing(
         "closed_loop", [{"unit_code": r.code, **per_unit[r.id].as_dict()} for r in rows]
     )
+
+
+def _units_with_a_page(unit_code: str | None) -> dict[int, str]:
+    """Id → code of the units whose commitments some public unit page lists.
+
+    A unit's page lists its own and its sub-units' commitments, so that is every unit that is
+    active or below an active one; with ``unit_code``, the units that one page lists.
+    """
+    rows = db.session.execute(select(Unit.id, Unit.code, Unit.parent_id, Unit.is_active)).all()
+    codes = {r.id: r.code for r in rows}
+    if unit_code is not None:
+        unit = services.active_unit(unit_code)
+        return {} if unit is None else {i: codes[i] for i in services.subtree_ids(unit.id)}
+    by_id = {r.id: r for r in rows}
+    shown: dict[int, str] = {}
+    for r in rows:
+        seen: set[int] = set()
+        current: Any = r
+        while current is not None and current.id not in seen:
+            if current.is_active:
+                shown[r.id] = r.code
+                break
+            seen.add(current.id)
+            current = by_id.get(current.parent_id) if current.parent_id is not None else None
+    return shown
+
+
+def _commitment_status(progress: int, due_on: date, today: date) -> str:
+    if progress == 100:
+        return "completed"
+    return "overdue" if due_on < today else "in_progress"
+
+
+@bp.get("/commitments")
+def commitments() -> Response:
+    """The improvement commitments the public unit pages list, without anything internal."""
+    from citizenvoice.casework.models import ImprovementPlan
+    from citizenvoice.core.db import utcnow
+    from citizenvoice.indicators.models import Cycle, IndicatorNode
+    from citizenvoice.scoring.models import Publication
+
+    units = _units_with_a_page(_code("unit"))
+    _format()
+    _paging()
+    published = Cycle.id.in_(select(Publication.cycle_id))
+    query = (
+        select(
+            ImprovementPlan.unit_id,
+            ImprovementPlan.action,
+            ImprovementPlan.due_on,
+            ImprovementPlan.progress,
+            ImprovementPlan.completed_at,
+            ImprovementPlan.self_identified,
+            Cycle.code.label("cycle_code"),
+            published.label("is_published"),
+            IndicatorNode.code.label("indicator_code"),
+            IndicatorNode.name.label("indicator_name"),
+            IndicatorNode.name_zh.label("indicator_name_zh"),
+        )
+        .join(Cycle, Cycle.id == ImprovementPlan.cycle_id)
+        .join(IndicatorNode, IndicatorNode.id == ImprovementPlan.node_id)
+        .where(ImprovementPlan.unit_id.in_(list(units)))
+    )
+    total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    today = utcnow().date()
+
+    def row(r: Any) -> dict[str, Any]:
+        public = bool(r.is_published)
+        return {
+            "unit_code": units[r.unit_id],
+            "cycle_code": r.cycle_code if public else None,
+            "indicator_code": r.indicator_code if public else None,
+            "indicator_name": r.indicator_name if public else None,
+            "indicator_name_zh": r.indicator_name_zh if public else None,
+            "action": r.action,
+            "due_on": r.due_on,
+            "progress": int(r.progress),
+            "status": _commitment_status(int(r.progress), r.due_on, today),
+            "completed_on": r.completed_at.date() if r.completed_at else None,
+            "self_identified": bool(r.self_identified),
+        }
+
+    def page(limit: int, offset: int) -> list[dict[str, Any]]:
+        ordered = query.order_by(ImprovementPlan.due_on, ImprovementPlan.id)
+        return [row(r) for r in db.session.execute(ordered.limit(limit).offset(offset))]
+
+    return _listing("commitments", total=total, page=page)
 
 
 @bp.get("/services")

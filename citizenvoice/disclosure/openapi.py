@@ -170,6 +170,23 @@ def document(server: str, opendata: ModuleType) -> dict[str, Any]:
                 "closed_loop", "Answers to citizens", datasets["closed_loop"].description, [], False
             )
         },
+        "/commitments": {
+            "get": _list_operation(
+                "commitments",
+                "Improvement commitments",
+                datasets["commitments"].description,
+                [
+                    _param(
+                        "unit",
+                        "query",
+                        CODE_SCHEMA,
+                        "Only the commitments this unit's page lists: its own and its "
+                        "sub-units' (code). An unknown code gives an empty list.",
+                    )
+                ],
+                False,
+            )
+        },
         "/publications": {
             "get": _list_operation(
                 "publications", "Publications", datasets["publications"].description, [], False

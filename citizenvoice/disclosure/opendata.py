@@ -244,6 +244,46 @@ CLOSED_LOOP = Dataset(
     ),
 )
 
+COMMITMENTS = Dataset(
+    "commitments",
+    "Improvement commitment",
+    "One improvement commitment of a unit: what it committed to do about an indicator, by "
+    "when, and how far it has got; the commitments its public page lists. The person "
+    "responsible, the problem statement, the evidence and reviewers' comments are not "
+    "published. A commitment in a cycle whose results are not yet published names neither "
+    "the cycle nor the indicator (unpublished cycles never appear publicly).",
+    (
+        UNIT_CODE,
+        _s(
+            "cycle_code",
+            "Code of the cycle the commitment belongs to; null while that cycle is unpublished.",
+            nullable=True,
+        ),
+        _s(
+            "indicator_code",
+            "Code of the indicator it addresses, within the cycle; null while the cycle is "
+            "unpublished.",
+            nullable=True,
+        ),
+        _s("indicator_name", "Name of that indicator in English; null as above.", nullable=True),
+        _s("indicator_name_zh", "Name of that indicator in Simplified Chinese.", nullable=True),
+        _s("action", "What the unit committed to do, in its own words."),
+        _s("due_on", "The day it is due.", fmt="date"),
+        _i("progress", "Per cent done, 0-100, as reported by the unit."),
+        _s(
+            "status",
+            "completed (100 per cent), overdue (unfinished after its due day, UTC) or in_progress.",
+        ),
+        _s("completed_on", "The day it reached 100 per cent (UTC); null until then.", True, "date"),
+        Field(
+            "self_identified",
+            "boolean",
+            "True when the unit named the problem itself before a tip, an inspection or a "
+            "detector found it (see the methodology page).",
+        ),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -256,5 +296,6 @@ DATASETS: dict[str, Dataset] = {
         PUBLICATIONS,
         AGGREGATES,
         CLOSED_LOOP,
+        COMMITMENTS,
     )
 }

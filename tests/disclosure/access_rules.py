@@ -36,6 +36,7 @@ RULES = {
     "open_data.unit_results": Rule(EVERYONE, params=_unit),
     "open_data.publications": Rule(EVERYONE),
     "open_data.closed_loop": Rule(EVERYONE),
+    "open_data.commitments": Rule(EVERYONE),
     "open_data.rating_aggregates": Rule(EVERYONE),
     "open_data.dictionary": Rule(EVERYONE),
     "open_data.openapi": Rule(EVERYONE),
