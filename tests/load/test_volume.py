@@ -22,10 +22,11 @@ from tests.load import harness
 pytestmark = pytest.mark.slow
 
 #: Seconds for fetching the survey pages, and for posting them (each test's own bound).
-FETCH_LIMIT = 420.0
-POST_LIMIT = 360.0
-POSTGRESQL_POSTS = 5_000
-SQLITE_POSTS = 3_000
+FETCH_LIMIT = 1200.0
+POST_LIMIT = 900.0
+#: The issue's figure: 10,000 ratings from 100 clients on PostgreSQL, and from 20 on SQLite.
+POSTGRESQL_POSTS = 10_000
+SQLITE_POSTS = 10_000
 #: Phones opening the survey page at once (the server's throughput, not the clients', limits it).
 FETCH_CONCURRENCY = 20
 
@@ -57,7 +58,7 @@ def _volume(stack: harness.Stack, count: int, concurrency: int) -> dict[str, Any
     }
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(2400)
 def test_postgresql_posts_from_100_clients_are_all_rows(
     shared_postgres: None, shared_redis: Any, stacks: Any
 ) -> None:
@@ -66,7 +67,7 @@ def test_postgresql_posts_from_100_clients_are_all_rows(
     harness.record("postgresql_volume", figures)
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(2400)
 def test_sqlite_posts_from_20_writers_are_all_rows(shared_redis: Any, stacks: Any) -> None:
     stack = stacks(common.new_database("sqlite", "load_sqlite"), **shared_redis.settings())
     figures = _volume(stack, harness.scaled(SQLITE_POSTS), 20)
