@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from citizenvoice.disclosure import opendata, services
 from citizenvoice.disclosure.opendata import DATASETS, MIN_CELL
@@ -213,6 +213,7 @@ def index() -> Response:
                 "publications": url_for("open_data.publications", _external=True),
                 "closed_loop": url_for("open_data.closed_loop", _external=True),
                 "commitments": url_for("open_data.commitments", _external=True),
+                "appeals": url_for("open_data.appeals", _external=True),
                 "rating_aggregates": url_for("open_data.rating_aggregates", _external=True),
             },
         }
@@ -253,6 +254,38 @@ def closed_loop() -> Response:
     per_unit = figures_per_unit([r.id for r in rows])
     return _listing(
         "closed_loop", [{"unit_code": r.code, **per_unit[r.id].as_dict()} for r in rows]
+    )
+
+
+@bp.get("/appeals")
+def appeals() -> Response:
+    """Appeals filed, upheld, rejected and pending per unit, published cycle and kind."""
+    from citizenvoice.casework.models import Appeal, AppealStatus
+    from citizenvoice.indicators.models import Cycle
+    from citizenvoice.scoring.models import Publication
+
+    def count(status: AppealStatus) -> Any:
+        return func.count(case((Appeal.status == status, Appeal.id)))
+
+    rows = db.session.execute(
+        select(
+            Unit.code.label("unit_code"),
+            Cycle.code.label("cycle_code"),
+            Appeal.kind,
+            func.count(Appeal.id).label("filed"),
+            count(AppealStatus.UPHELD).label("upheld"),
+            count(AppealStatus.REJECTED).label("rejected"),
+            count(AppealStatus.PENDING).label("pending"),
+        )
+        .join(Unit, Unit.id == Appeal.unit_id)
+        .join(Cycle, Cycle.id == Appeal.cycle_id)
+        .where(Cycle.id.in_(select(Publication.cycle_id)))
+        .group_by(Unit.code, Cycle.code, Appeal.kind)
+        .order_by(Cycle.code, Unit.code, Appeal.kind)
+    ).all()
+    return _listing(
+        "appeals",
+        [{**r._mapping, "kind": str(r.kind.value)} for r in rows],
     )
 
 

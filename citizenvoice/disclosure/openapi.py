@@ -187,6 +187,11 @@ def document(server: str, opendata: ModuleType) -> dict[str, Any]:
                 False,
             )
         },
+        "/appeals": {
+            "get": _list_operation(
+                "appeals", "Appeal statistics", datasets["appeals"].description, [], False
+            )
+        },
         "/publications": {
             "get": _list_operation(
                 "publications", "Publications", datasets["publications"].description, [], False

@@ -284,6 +284,22 @@ COMMITMENTS = Dataset(
     ),
 )
 
+APPEALS = Dataset(
+    "appeals",
+    "Appeal statistics",
+    "Per unit and published cycle: the appeals the unit filed against a rating or a result, and "
+    "how they were decided. Appeals of a cycle appear once the cycle's results are published.",
+    (
+        UNIT_CODE,
+        CYCLE_CODE,
+        _s("kind", "rating (against one rating) or result (against an indicator result or grade)."),
+        _i("filed", "Appeals filed."),
+        _i("upheld", "Appeals upheld: the rating excluded (kept, marked) or the result corrected."),
+        _i("rejected", "Appeals rejected, with the reviewer's reasons recorded."),
+        _i("pending", "Appeals not decided yet."),
+    ),
+)
+
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -297,5 +313,6 @@ DATASETS: dict[str, Dataset] = {
         AGGREGATES,
         CLOSED_LOOP,
         COMMITMENTS,
+        APPEALS,
     )
 }

@@ -161,3 +161,37 @@ def test_a_reviewer_decides_within_ten_working_days_counted_with_holidays(
     assert not services.appeal_deadlines([appeal], on=date(2026, 12, 1))[appeal.id].is_overdue
     page = client.get(f"/manage/casework/appeals/{appeal.id}").text
     assert "10 working days after filing" in page and "Overdue" not in page
+
+
+def test_appeal_statistics_are_open_data_per_unit_and_cycle(setting, make_user, client) -> None:
+    upheld = _appeal(setting)
+    services.decide_appeal(upheld, make_user(Role.MANAGER), True, "Same device rated ten units")
+    rejected = _appeal(setting, kind=AppealKind.RESULT)
+    services.decide_appeal(rejected, make_user(Role.MANAGER), False, "The figures were checked")
+    _appeal(setting, kind=AppealKind.RESULT)  # not decided yet
+    db.session.commit()
+    body = client.get("/api/v1/appeals").get_json()
+    unit, cycle = setting["unit"].code, setting["cycle"].code
+    assert body["data"] == [
+        {"unit_code": unit, "cycle_code": cycle, "kind": "rating", "filed": 1, "upheld": 1,
+         "rejected": 0, "pending": 0},
+        {"unit_code": unit, "cycle_code": cycle, "kind": "result", "filed": 2, "upheld": 0,
+         "rejected": 1, "pending": 1},
+    ]  # fmt: skip
+    csv = client.get("/api/v1/appeals?format=csv").get_data(as_text=True).splitlines()
+    assert csv[0] == "unit_code,cycle_code,kind,filed,upheld,rejected,pending"
+    assert csv[2] == f"{unit},{cycle},result,2,0,1,1"
+    # The same counts as the unit's page and the closed-loop figures.
+    figures = services.figures({setting["unit"].id})
+    assert (figures.appeals_filed, figures.appeals_upheld, figures.appeals_rejected) == (3, 1, 1)
+
+
+def test_appeals_of_an_unpublished_cycle_are_not_open_data(make_unit, make_user, client) -> None:
+    unit = make_unit("quiet-office")
+    cycle = cycle_with_results([unit], code="unpublished-cycle")
+    official = make_user(Role.UNIT_OFFICIAL, unit)
+    services.file_appeal(
+        official, cycle.id, AppealKind.RESULT, "The figures we sent were misread", on=IN_WINDOW
+    )
+    db.session.commit()
+    assert client.get("/api/v1/appeals").get_json()["data"] == []

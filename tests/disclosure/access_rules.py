@@ -37,6 +37,7 @@ RULES = {
     "open_data.publications": Rule(EVERYONE),
     "open_data.closed_loop": Rule(EVERYONE),
     "open_data.commitments": Rule(EVERYONE),
+    "open_data.appeals": Rule(EVERYONE),
     "open_data.rating_aggregates": Rule(EVERYONE),
     "open_data.dictionary": Rule(EVERYONE),
     "open_data.openapi": Rule(EVERYONE),
