@@ -484,21 +484,6 @@ def escalate_overdue(on: date | None = None) -> int:
     return sum(1 for case in list(cases) if _escalate(case))
 
 
-# ---- public figures --------------------------------------------------------------------------
-
-
-def public_replies(unit_ids: set[int], limit: int = 20) -> list[Case]:
-    """Cases with a public reply ("you said, we did"), newest first."""
-    return list(
-        db.session.scalars(
-            select(Case)
-            .where(Case.unit_id.in_(unit_ids), Case.public_reply != "")
-            .order_by(Case.replied_at.desc())
-            .limit(limit)
-        )
-    )
-
-
 # ---- appeals ---------------------------------------------------------------------------------
 
 
