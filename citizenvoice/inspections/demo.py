@@ -5,7 +5,7 @@ visit still to come, and a sample survey of citizens who left contact details.""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,9 +16,7 @@ from citizenvoice.indicators.models import Cycle, CycleState, SelfReportedFigure
 from citizenvoice.inspections import services
 from citizenvoice.inspections.models import CheckResult, ContactOutcome, PlanTarget, VisitKind
 from citizenvoice.integrity import services as integrity
-from citizenvoice.org.models import ServicePoint
 from citizenvoice.org.services import descendant_ids
-from citizenvoice.surveys.models import Rating
 
 log = logging.getLogger(__name__)
 SEED = "riverside-2026"
@@ -111,26 +109,8 @@ def _current_cycle_visits(cycle: Cycle, city: Any) -> None:
 
 def _has_contacts(cycle: Cycle, target: PlanTarget) -> bool:
     """Whether a rating with contact details was left at the target during the cycle."""
-    if target.service_point_id is not None:
-        points = [target.service_point_id]
-    else:
-        unit_ids = descendant_ids(target.unit_id)
-        points = list(
-            db.session.scalars(select(ServicePoint.id).where(ServicePoint.unit_id.in_(unit_ids)))
-        )
-    start = datetime.combine(cycle.period_start, datetime.min.time())
-    end = datetime.combine(cycle.period_end, datetime.max.time())
-    found = db.session.scalars(
-        select(Rating.id)
-        .where(
-            Rating.service_point_id.in_(points),
-            Rating.has_contact.is_(True),
-            Rating.created_at >= start,
-            Rating.created_at <= end,
-        )
-        .limit(1)
-    ).first()
-    return found is not None
+    query = services.contacts_query(cycle, target.unit_id, target.service_point_id)
+    return db.session.scalars(query.limit(1)).first() is not None
 
 
 def build_demo(city: Any) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 
 from citizenvoice.accounts.models import Role, User
 from citizenvoice.audit.services import record_event
@@ -523,18 +523,18 @@ def correction_note(
 # ---- sample surveys ------------------------------------------------------------------------
 
 
-def sample_population(visit: Visit) -> list[int]:
-    """Ratings with contact details at the visited place during the plan's cycle."""
-    cycle = visit.plan.cycle
+def contacts_query(cycle: Cycle, unit_id: int, service_point_id: int | None) -> Select[tuple[int]]:
+    """Ids of ratings with contact details left at a place (one service point, or every point
+    of the unit and its sub-units) during the cycle."""
     start = datetime.combine(cycle.period_start, datetime.min.time())
     end = datetime.combine(cycle.period_end, datetime.max.time())
-    if visit.service_point_id:
-        points: Iterable[int] = [visit.service_point_id]
+    if service_point_id:
+        points: Iterable[int] = [service_point_id]
     else:
         points = db.session.scalars(
-            select(ServicePoint.id).where(ServicePoint.unit_id.in_(descendant_ids(visit.unit_id)))
+            select(ServicePoint.id).where(ServicePoint.unit_id.in_(descendant_ids(unit_id)))
         ).all()
-    query = (
+    return (
         select(Rating.id)
         .join(RatingContact, RatingContact.rating_id == Rating.id)
         .where(
@@ -544,6 +544,11 @@ def sample_population(visit: Visit) -> list[int]:
             Rating.created_at <= end,
         )
     )
+
+
+def sample_population(visit: Visit) -> list[int]:
+    """Ratings with contact details at the visited place during the plan's cycle."""
+    query = contacts_query(visit.plan.cycle, visit.unit_id, visit.service_point_id)
     return [int(i) for i in db.session.scalars(query)]
 
 
