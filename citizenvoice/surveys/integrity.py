@@ -140,10 +140,6 @@ def device_limit_key() -> str:
     return "device:" + _keyed(ident, "limit")
 
 
-def has_no_device() -> bool:
-    return device_id() is None
-
-
 def has_device() -> bool:
     return device_id() is not None
 
