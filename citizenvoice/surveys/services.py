@@ -167,12 +167,12 @@ _POINT_REF_QUERY = (
 )
 
 
-def point_ref_by_token(token: str) -> PointRef:
+def point_ref_by_token(token: str, cursor: intake.Cursor | None = None) -> PointRef:
     """:func:`point_by_token` without loading the point: one plain query."""
     canonical = normalize_token(token)
     if canonical is None:
         raise NotFound()
-    row = intake.Cursor().first(_POINT_REF_QUERY, {"token": canonical})
+    row = (cursor or intake.Cursor()).first(_POINT_REF_QUERY, {"token": canonical})
     if row is None:
         point_by_token(canonical)  # raises the right error for a retired or unknown code
         raise NotFound()
@@ -290,6 +290,7 @@ def store_rating(
     version: intake.VersionShape,
     sub: Submission,
     rules: Rules | None = None,
+    cursor: intake.Cursor | None = None,
 ) -> intake.Stored:
     """Check and store a rating with its answers, contact and flags; open its case if due.
 
@@ -300,7 +301,7 @@ def store_rating(
     from citizenvoice.casework.services import INTEGRITY_QUESTION, case_reason, open_case
 
     rules = rules or Rules()
-    cursor = intake.Cursor()
+    cursor = cursor or intake.Cursor()
     _check(point_id, version, sub, cursor)
     now = sub.created_at or utcnow()
     flags = submission_flags(point_id, sub, rules, now, cursor)

@@ -36,7 +36,7 @@ from citizenvoice.surveys.forms import (
     rating_form,
     service_choices,
 )
-from citizenvoice.surveys.intake import VersionShape
+from citizenvoice.surveys.intake import Cursor, VersionShape
 from citizenvoice.surveys.models import Rating, Ticket
 
 bp = Blueprint("surveys", __name__)
@@ -77,24 +77,23 @@ def check_limits() -> None:
         raise TooManyRequests()
 
 
-#: Endpoints that count their own limits (:func:`check_limits`) instead of flask-limiter's
-#: per-view machinery, which then leaves them alone (its site-wide default limit included).
-DIRECTLY_LIMITED = {"surveys.rate", "surveys.ticket"}
-
-
 @limiter.request_filter
 def _limited_by_the_view() -> bool:
-    return request.endpoint in DIRECTLY_LIMITED
+    """flask-limiter's per-view machinery (its site-wide default limit included) leaves alone
+    the views that count their own limits (:func:`rate_limits`)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "counts_own_limits", False)
 
 
 def rate_limits(view: Any) -> Any:
-    """Apply the survey's limits to ``view`` (an endpoint in :data:`DIRECTLY_LIMITED`)."""
+    """Apply the survey's limits (:func:`check_limits`) to ``view``, and only those."""
 
     @functools.wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
         check_limits()
         return view(*args, **kwargs)
 
+    limited.counts_own_limits = True  # type: ignore[attr-defined]
     return limited
 
 
@@ -203,7 +202,7 @@ def _refuse(point: services.PointRef, action: str, form: Any, message: str | Non
 
 
 def _submit(
-    find_point: Callable[[], services.PointRef],
+    find_point: Callable[[Cursor], services.PointRef],
     action_for: Callable[[services.PointRef], str],
     ticket: Ticket | None = None,
 ) -> Any:
@@ -220,11 +219,12 @@ def _submit(
     if token is not None and token.version_id is not None:
         version = services.version_shape(token.version_id)
     elif token is not None:  # a token from before forms named their version
-        point = find_point()
+        point = find_point(Cursor())
         full = db.session.get(ServicePoint, point.id)
         version = VersionShape.of(services.version_for_point(full)) if full else None
     answers, form = _checked_answers(version)
-    point = point or find_point()
+    cursor = Cursor()  # one driver cursor for every statement of the submission
+    point = point or find_point(cursor)
     if token is None or version is None or token.point_id not in (None, point.id):
         expired = _("This form has expired. Please choose your answers again.")
         return _refuse(point, action_for(point), None, expired)
@@ -237,7 +237,9 @@ def _submit(
     submission = _submission(answers, token, device)
     submission.ticket_id = ticket.id if ticket else None
     try:
-        stored = services.store_rating(point.id, point.unit_id, version, submission, _rules())
+        stored = services.store_rating(
+            point.id, point.unit_id, version, submission, _rules(), cursor
+        )
         db.session.commit()
     except services.RatingError as exc:
         db.session.rollback()
@@ -262,7 +264,7 @@ def _submit(
 def rate(token: str) -> Any:
     if request.method == "POST":
         return _submit(
-            lambda: services.point_ref_by_token(token),
+            lambda cursor: services.point_ref_by_token(token, cursor),
             lambda point: url_for("surveys.rate", token=point.token),
         )
     full = services.point_by_token(token)
@@ -285,7 +287,7 @@ def ticket(ticket: str) -> Any:
     action = url_for("surveys.ticket", ticket=ticket.upper())
     if request.method == "POST":
         ref = services.PointRef(point.id, point.token, point.unit_id)
-        return _submit(lambda: ref, lambda _point: action, found)
+        return _submit(lambda _cursor: ref, lambda _point: action, found)
     return _show(point, action)
 
 
