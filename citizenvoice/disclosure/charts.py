@@ -2,8 +2,8 @@
 
 Pure: no Flask, no database. Labels arrive already translated. Every text that plotly may show
 (names in hover texts, tick labels, titles) is HTML-escaped here, because plotly renders a
-small subset of HTML in its texts. Pages embed the result with ``|tojson`` in a
-``<script type="application/json">`` block, which escapes ``<``, ``>`` and ``&`` once more.
+small subset of HTML in its texts. The pages' ``charts.json`` routes serve the result with
+``api.dumps``, which escapes ``<``, ``>`` and ``&`` once more.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Process monitoring for the current, unpublished cycle: the live figures of the u
 sub-units from the rollups, each citizen-rated indicator's progress toward its target with a
 projection to the cycle end, and alerts (overdue cases, flagged ratings, divergence). Unit
 officials see their unit and its sub-units only (anything else is 404); managers and
-administrators see every unit.
+administrators see every unit. The progress charts come from ``/units/<code>/charts.json``
+under the same rules.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from citizenvoice.core.staff_menu import MenuItem, register
 from citizenvoice.disclosure import charts, monitoring
 from citizenvoice.disclosure import services as disclosure
 from citizenvoice.disclosure.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS
-from citizenvoice.disclosure.views import current_lang, min_sample
+from citizenvoice.disclosure.views import chart_json, current_lang, json_not_found, min_sample
 from citizenvoice.extensions import db
 from citizenvoice.indicators.models import (
     Cycle,
@@ -68,10 +69,18 @@ def scope() -> set[int] | None:
     return set()
 
 
-def _unit_or_404(code: str) -> Unit:
+def _allowed_unit(code: str) -> Unit | None:
+    """The unit if the current user may watch it; None when it is unknown or out of scope."""
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     allowed = scope()
     if unit is None or (allowed is not None and unit.id not in allowed):
+        return None
+    return unit
+
+
+def _unit_or_404(code: str) -> Unit:
+    unit = _allowed_unit(code)
+    if unit is None:
         abort(404)
     return unit
 
@@ -98,6 +107,16 @@ class IndicatorProgress:
     progress: monitoring.Progress | None
     figure: dict[str, Any] | None
     note: str
+
+    @property
+    def chart_name(self) -> str:
+        """The name of the chart in the dashboard's charts.json (codes are unique in a cycle)."""
+        return f"progress-{self.node.code}"
+
+
+def progress_figures(indicators: list[IndicatorProgress]) -> dict[str, charts.Figure]:
+    """The dashboard's progress charts by name, as the page lists them."""
+    return {item.chart_name: item.figure for item in indicators if item.figure is not None}
 
 
 def _progress_figure(
@@ -223,14 +242,20 @@ def index() -> Any:
     return render_template("disclosure/manage/index.html", units=list(db.session.scalars(query)))
 
 
+def _wanted_cycle(cycles: list[Cycle]) -> tuple[bool, Cycle | None]:
+    """Whether ``?cycle=`` names one of these live cycles (or none), and it or the latest."""
+    wanted = request.args.get("cycle", "", type=str)
+    if not wanted:
+        return True, cycles[0] if cycles else None
+    cycle = next((c for c in cycles if c.code == wanted), None)
+    return cycle is not None, cycle
+
+
 def _chosen_cycle(unit: Unit) -> tuple[list[Cycle], Cycle | None]:
     """The unit's live cycles and the one asked for (``?cycle=``; the latest by default)."""
     cycles = live_cycles(unit.id)
-    wanted = request.args.get("cycle", "", type=str)
-    if not wanted:
-        return cycles, cycles[0] if cycles else None
-    cycle = next((c for c in cycles if c.code == wanted), None)
-    if cycle is None:
+    is_known, cycle = _wanted_cycle(cycles)
+    if not is_known:
         abort(404)
     return cycles, cycle
 
@@ -325,3 +350,19 @@ def unit(code: str) -> Any:
         source_labels=SOURCE_LABELS,
         **context,
     )
+
+
+@bp.get("/units/<code>/charts.json")
+def unit_charts(code: str) -> Any:
+    """The dashboard's progress charts as JSON: the page's scope, unknown or refused is 404."""
+    unit = _allowed_unit(code)
+    if unit is None:
+        return json_not_found("no such unit")
+    is_known, cycle = _wanted_cycle(live_cycles(unit.id))
+    if not is_known:
+        return json_not_found("no such live cycle")
+    if cycle is None:
+        return chart_json({}, is_public=False)
+    points = disclosure.point_ids(disclosure.subtree_ids(unit.id))
+    indicators = indicator_progress(unit, cycle, points, current_lang())
+    return chart_json(progress_figures(indicators), is_public=False)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from citizenvoice.core.errors import TITLES
 from citizenvoice.disclosure import breakdowns, charts, services
+from citizenvoice.disclosure.api import dumps
 from citizenvoice.disclosure.labels import (
     DIRECTION_LABELS,
     FUNNEL_LABELS,
@@ -19,7 +23,7 @@ from citizenvoice.disclosure.labels import (
     SOURCE_LABELS,
     WEEKDAY_LABELS,
 )
-from citizenvoice.org.models import Unit
+from citizenvoice.org.models import ServicePoint, Unit
 from citizenvoice.scoring.engine import DEFAULT_GRADE_BANDS
 from citizenvoice.scoring.stats import DEFAULT_MIN_SAMPLE, FunnelUnit, funnel_plot
 
@@ -70,6 +74,20 @@ def _page() -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
         abort(404)
     return int(raw)
+
+
+def _active_unit_or_404(code: str) -> Unit:
+    unit = services.active_unit(code)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def _active_point_or_404(code: str) -> ServicePoint:
+    point = services.active_point(code)
+    if point is None:
+        abort(404)
+    return point
 
 
 def _common() -> dict[str, Any]:
@@ -127,27 +145,38 @@ def units() -> Any:
     return render_template("disclosure/units.html", children=children)
 
 
-@bp.route("/units/<code>")
-def unit(code: str) -> Any:
-    unit = services.active_unit(code)
-    if unit is None:
-        abort(404)
-    cycles = services.published_cycles()
-    trend = services.unit_trend(unit, cycles)
-    current = trend[-1] if trend else None
-    lines: list[services.IndicatorLine] = []
-    if current is not None:
-        published = next(c for c in cycles if c.cycle.id == current.cycle.id)
-        lines = services.indicator_lines(current.cycle, published.data, unit)
-    subtree = services.subtree_ids(unit.id)
-    points = services.point_ids(subtree)
-    days = services.daily_rollups(points)
-    months = _months_window(days)
-    month_figure, month_rows = _month_chart(months, _("Citizen satisfaction by month"))
-    total = services.total_levels(
-        [d for d in days if f"{d[0]:%Y-%m}" >= (months[0].key if months else "")]
-    )
-    trend_figure = charts.interval_series(
+@dataclass(frozen=True)
+class PageCharts:
+    """A page's chart figures (also served as JSON) and the rows of their tables."""
+
+    figures: dict[str, charts.Figure]
+    rows: dict[str, Any]
+
+
+def chart_json(figures: dict[str, charts.Figure], *, is_public: bool = True) -> Response:
+    """``{"charts": {name: figure}}`` as JSON, with an ETag (304 on If-None-Match)."""
+    response = Response(dumps({"charts": figures}), mimetype="application/json")
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:40])
+    # Figure titles follow the language, which may come from the cookie or the browser.
+    response.vary.update(("Accept-Language", "Cookie"))
+    response.headers["Cache-Control"] = "public, max-age=60" if is_public else "no-store"
+    response.make_conditional(request)
+    return response
+
+
+def json_not_found(detail: str) -> tuple[Response, int]:
+    """The open data's 404 answer, for the JSON routes outside /api/."""
+    return jsonify(error=str(TITLES[404]), status=404, detail=detail), 404
+
+
+def _window_total(days: list[Any], months: list[services.Period]) -> services.Period:
+    """All the counted ratings of the months shown."""
+    since = months[0].key if months else ""
+    return services.total_levels([d for d in days if f"{d[0]:%Y-%m}" >= since])
+
+
+def _trend_chart(trend: list[services.CycleResult]) -> charts.Figure:
+    return charts.interval_series(
         [
             charts.Point(
                 r.cycle.display_name(current_lang()),
@@ -162,29 +191,70 @@ def unit(code: str) -> Any:
         y_title=_("Score (0–100)"),
         hover_n=_("ratings"),
     )
-    since = date.fromisoformat(months[0].key + "-01") if months else None
-    own_points = [p for p in unit.service_points if p.is_active]
-    sub_units = sorted((u for u in unit.children if u.is_active), key=lambda u: u.name)
+
+
+def unit_figures(
+    unit: Unit, cycles: list[services.PublishedCycle], points: list[int]
+) -> PageCharts:
+    """The unit page's charts: the trend over cycles, the months shown, answers by level."""
+    trend = services.unit_trend(unit, cycles)
+    days = services.daily_rollups(points)
+    months = _months_window(days)
+    month_figure, month_rows = _month_chart(months, _("Citizen satisfaction by month"))
+    total = _window_total(days, months)
+    figures = {
+        "trend": _trend_chart(trend),
+        "months": month_figure,
+        "levels": _level_chart(total, _("Answers by level")),
+    }
+    rows = {
+        "trend": trend,
+        "month_rows": month_rows,
+        "total": total,
+        "month_keys": [m.key for m in months],
+    }
+    return PageCharts(figures, rows)
+
+
+@bp.route("/units/<code>")
+def unit(code: str) -> Any:
+    unit = _active_unit_or_404(code)
+    cycles = services.published_cycles()
+    subtree = services.subtree_ids(unit.id)
+    points = services.point_ids(subtree)
+    built = unit_figures(unit, cycles, points)
+    trend = built.rows["trend"]
+    current = trend[-1] if trend else None
+    lines: list[services.IndicatorLine] = []
+    if current is not None:
+        published = next(c for c in cycles if c.cycle.id == current.cycle.id)
+        lines = services.indicator_lines(current.cycle, published.data, unit)
+    month_keys = built.rows["month_keys"]
+    since = date.fromisoformat(month_keys[0] + "-01") if month_keys else None
     return render_template(
         "disclosure/unit.html",
         unit=unit,
-        trend=trend,
         current=current,
         lines=lines,
-        month_rows=month_rows,
-        month_figure=month_figure,
-        total=total,
-        level_figure=_level_chart(total, _("Answers by level")),
-        trend_figure=trend_figure,
         corrections=services.unit_corrections(unit, cycles),
         dimensions=breakdowns.dimensions(points, since),
-        month_keys=[m.key for m in months],
         closed_loop=_closed_loop(subtree),
         replies=services.replied_comments(subtree, REPLIES_SHOWN),
-        own_points=own_points,
-        sub_units=sub_units,
+        own_points=[p for p in unit.service_points if p.is_active],
+        sub_units=sorted((u for u in unit.children if u.is_active), key=lambda u: u.name),
+        **built.rows,
         **_common(),
     )
+
+
+@bp.route("/units/<code>/charts.json")
+def unit_charts(code: str) -> Any:
+    """The unit page's chart figures as JSON (static/js/charts.js draws them)."""
+    unit = services.active_unit(code)
+    if unit is None:
+        return json_not_found("no such unit")
+    points = services.point_ids(services.subtree_ids(unit.id))
+    return chart_json(unit_figures(unit, services.published_cycles(), points).figures)
 
 
 def _closed_loop(subtree: set[int]) -> dict[str, Any]:
@@ -196,9 +266,7 @@ def _closed_loop(subtree: set[int]) -> dict[str, Any]:
 
 @bp.route("/units/<code>/comments")
 def unit_comments(code: str) -> Any:
-    unit = services.active_unit(code)
-    if unit is None:
-        abort(404)
+    unit = _active_unit_or_404(code)
     page = _page()
     points = services.point_ids(services.subtree_ids(unit.id))
     comments, more = services.public_comments(
@@ -215,52 +283,60 @@ def unit_comments(code: str) -> Any:
     )
 
 
-@bp.route("/points/<code>")
-def point(code: str) -> Any:
-    point = services.active_point(code)
-    if point is None:
-        abort(404)
+def point_figures(point: ServicePoint) -> PageCharts:
+    """The service point page's charts: the months shown, answers by level, busy hours."""
     days = services.daily_rollups([point.id])
     months = _months_window(days)
     month_figure, month_rows = _month_chart(months, _("Ratings over time"))
-    since = months[0].key if months else ""
-    window = [d for d in days if f"{d[0]:%Y-%m}" >= since]
-    total = services.total_levels(window)
-    busy = _busy_hours(point.id)
+    total = _window_total(days, months)
+    busy = breakdowns.busy_hours(point.id, city_utc_offset())
+    labels = [f"{h:02d}:00–{h + 1:02d}:00" for h in busy.hours]
+    grid = [[busy.count(day, hour) for day in range(1, 8)] for hour in busy.hours]
+    figures = {
+        "months": month_figure,
+        "levels": _level_chart(total, _("Distribution of answers")),
+        "hours": charts.heatmap(
+            [str(label) for label in WEEKDAY_LABELS],
+            labels,
+            grid,
+            title=_("Ratings by hour of the week"),
+            hover_n=_("ratings"),
+        ),
+    }
+    rows = {
+        "month_rows": month_rows,
+        "total": total,
+        "busy": busy,
+        "busy_rows": list(zip(labels, grid, strict=True)),
+    }
+    return PageCharts(figures, rows)
+
+
+@bp.route("/points/<code>")
+def point(code: str) -> Any:
+    point = _active_point_or_404(code)
     return render_template(
         "disclosure/point.html",
         point=point,
-        month_rows=month_rows,
-        month_figure=month_figure,
-        total=total,
-        level_figure=_level_chart(total, _("Distribution of answers")),
-        **busy,
+        **point_figures(point).rows,
         weekday_labels=WEEKDAY_LABELS,
         replies=services.replied_comments([point.unit_id], REPLIES_SHOWN, point_id=point.id),
         **_common(),
     )
 
 
-def _busy_hours(point_id: int) -> dict[str, Any]:
-    """The point's busy hours in the city's time: the counts, the table rows, the chart."""
-    busy = breakdowns.busy_hours(point_id, city_utc_offset())
-    labels = [f"{h:02d}:00–{h + 1:02d}:00" for h in busy.hours]
-    grid = [[busy.count(day, hour) for day in range(1, 8)] for hour in busy.hours]
-    figure = charts.heatmap(
-        [str(label) for label in WEEKDAY_LABELS],
-        labels,
-        grid,
-        title=_("Ratings by hour of the week"),
-        hover_n=_("ratings"),
-    )
-    return {"busy": busy, "busy_rows": list(zip(labels, grid, strict=True)), "busy_figure": figure}
+@bp.route("/points/<code>/charts.json")
+def point_charts(code: str) -> Any:
+    """The service point page's chart figures as JSON."""
+    point = services.active_point(code)
+    if point is None:
+        return json_not_found("no such service point")
+    return chart_json(point_figures(point).figures)
 
 
 @bp.route("/points/<code>/comments")
 def point_comments(code: str) -> Any:
-    point = services.active_point(code)
-    if point is None:
-        abort(404)
+    point = _active_point_or_404(code)
     page = _page()
     comments, more = services.public_comments(
         [point.id], COMMENTS_PER_PAGE, (page - 1) * COMMENTS_PER_PAGE
@@ -283,71 +359,94 @@ def search() -> Any:
     return render_template("disclosure/search.html", term=term, results=results)
 
 
-def _cycle_or_404() -> services.PublishedCycle | None:
+def _chosen_published() -> tuple[bool, services.PublishedCycle | None]:
+    """Whether ``?cycle=`` names a published cycle (or none), and that cycle or the latest."""
     code = request.args.get("cycle", "", type=str)
     published = services.published_cycle(code)
-    if code and published is None:
+    return not (code and published is None), published
+
+
+def _cycle_or_404() -> services.PublishedCycle | None:
+    is_known, published = _chosen_published()
+    if not is_known:
         abort(404)
     return published
+
+
+def _unit_names(published: services.PublishedCycle) -> dict[str, str]:
+    """Each unit's name in the snapshot, in the language of the request."""
+    return {
+        u["code"]: (u.get("name_zh") if current_lang() == "zh" and u.get("name_zh") else u["name"])
+        for u in published.data.get("units", [])
+    }
+
+
+def _funnel_chart(points: list[Any], mean: float | None, curve: list[Any]) -> charts.Figure:
+    """``points`` are (funnel point, unit name) in the order shown."""
+    return charts.funnel(
+        [charts.FunnelEntry(name, p.value, p.n, p.classification) for p, name in points],
+        mean,
+        [
+            {
+                "n": c.n,
+                "lower_95": c.lower_95,
+                "upper_95": c.upper_95,
+                "lower_998": c.lower_998,
+                "upper_998": c.upper_998,
+            }
+            for c in curve
+        ],
+        title=_("Citizen satisfaction index against the number of ratings"),
+        x_title=_("Ratings (log scale)"),
+        y_title=_("Satisfaction index (0–100)"),
+        limit_names={
+            "95": _("95% limits"),
+            "998": _("99.8% limits"),
+            "mean": _("Overall mean"),
+        },
+    )
+
+
+def compare_figures(published: services.PublishedCycle | None) -> PageCharts:
+    """The compare page's funnel plot of a published cycle (nothing when none is published)."""
+    if published is None:
+        return PageCharts({}, {"points": [], "plot": None})
+    units = published.data.get("units", [])
+    names = _unit_names(published)
+    plot = funnel_plot(
+        [
+            FunnelUnit(u["code"], u.get("citizen_index"), int(u.get("ratings_used") or 0))
+            for u in units
+        ]
+    )
+    points = [
+        (p, names.get(p.key, p.key))
+        for p in sorted(plot.points, key=lambda p: names.get(p.key, p.key))
+    ]
+    figures = {"funnel": _funnel_chart(points, plot.mean, list(plot.curve))}
+    return PageCharts(figures, {"points": points, "plot": plot})
 
 
 @bp.route("/compare")
 def compare() -> Any:
     """Units against the overall mean on a funnel plot: never a ranking."""
     published = _cycle_or_404()
-    figure = None
-    points: list[Any] = []
-    plot = None
-    if published is not None:
-        units = published.data.get("units", [])
-        names = {
-            u["code"]: (
-                u.get("name_zh") if current_lang() == "zh" and u.get("name_zh") else u["name"]
-            )
-            for u in units
-        }
-        plot = funnel_plot(
-            [
-                FunnelUnit(u["code"], u.get("citizen_index"), int(u.get("ratings_used") or 0))
-                for u in units
-            ]
-        )
-        points = sorted(plot.points, key=lambda p: names.get(p.key, p.key))
-        figure = charts.funnel(
-            [
-                charts.FunnelEntry(names.get(p.key, p.key), p.value, p.n, p.classification)
-                for p in points
-            ],
-            plot.mean,
-            [
-                {
-                    "n": c.n,
-                    "lower_95": c.lower_95,
-                    "upper_95": c.upper_95,
-                    "lower_998": c.lower_998,
-                    "upper_998": c.upper_998,
-                }
-                for c in plot.curve
-            ],
-            title=_("Citizen satisfaction index against the number of ratings"),
-            x_title=_("Ratings (log scale)"),
-            y_title=_("Satisfaction index (0–100)"),
-            limit_names={
-                "95": _("95% limits"),
-                "998": _("99.8% limits"),
-                "mean": _("Overall mean"),
-            },
-        )
-        points = [(p, names.get(p.key, p.key)) for p in points]
     return render_template(
         "disclosure/compare.html",
         published=published,
         cycles=services.published_cycles(),
-        figure=figure,
-        points=points,
-        plot=plot,
+        **compare_figures(published).rows,
         **_common(),
     )
+
+
+@bp.route("/compare/charts.json")
+def compare_charts() -> Any:
+    """The compare page's funnel plot as JSON; an unknown or unpublished cycle is a 404."""
+    is_known, published = _chosen_published()
+    if not is_known:
+        return json_not_found("no such published cycle")
+    return chart_json(compare_figures(published).figures)
 
 
 @bp.route("/methodology")

@@ -18,11 +18,14 @@ def _cycle(w):
 RULES = {
     "disclosure.units": Rule(EVERYONE),
     "disclosure.unit": Rule(EVERYONE, params=_unit),
+    "disclosure.unit_charts": Rule(EVERYONE, params=_unit),
     "disclosure.unit_comments": Rule(EVERYONE, params=_unit),
     "disclosure.point": Rule(EVERYONE, params=_point),
+    "disclosure.point_charts": Rule(EVERYONE, params=_point),
     "disclosure.point_comments": Rule(EVERYONE, params=_point),
     "disclosure.search": Rule(EVERYONE, query=lambda w: {"q": "unit"}),
     "disclosure.compare": Rule(EVERYONE, query=lambda w: {"cycle": _cycle(w)["code"]}),
+    "disclosure.compare_charts": Rule(EVERYONE, query=lambda w: {"cycle": _cycle(w)["code"]}),
     "disclosure.methodology": Rule(EVERYONE),
     "disclosure.publications": Rule(EVERYONE),
     "open_data.index": Rule(EVERYONE),
@@ -45,6 +48,7 @@ RULES = {
     # Unit A's dashboard: its officials and the performance office; everyone else gets 404.
     "dashboard_manage.unit": Rule(allow("admin", "manager", "official_a"), params=_unit),
     "dashboard_manage.unit_live_csv": Rule(allow("admin", "manager", "official_a"), params=_unit),
+    "dashboard_manage.unit_charts": Rule(allow("admin", "manager", "official_a"), params=_unit),
 }
 
 

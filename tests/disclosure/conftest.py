@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from html import unescape
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from citizenvoice.extensions import db
 from tests.scoring.conftest import (  # noqa: F401 (fixtures)
@@ -46,3 +49,28 @@ def queries(app: Flask) -> Callable[[], list[str]]:
     event.listen(engine, "before_cursor_execute", listener)
     yield lambda: list(seen)  # type: ignore[misc]
     event.remove(engine, "before_cursor_execute", listener)
+
+
+@pytest.fixture
+def page_charts(client: FlaskClient) -> Callable[[str], tuple[str, dict[str, Any]]]:
+    """Open a page and fetch its charts as static/js/charts.js does: (the HTML, figures by name).
+
+    The page embeds no figure; its charts all name one charts.json, which answers JSON with a
+    figure for each chart name the page shows.
+    """
+
+    def fetch(path: str) -> tuple[str, dict[str, Any]]:
+        html = client.get(path).get_data(as_text=True)
+        assert 'type="application/json"' not in html
+        urls = {unescape(url) for url in re.findall(r'data-chart-url="([^"]*)"', html)}
+        if not urls:
+            return html, {}
+        assert len(urls) == 1, urls
+        response = client.get(urls.pop())
+        assert response.status_code == 200 and response.mimetype == "application/json"
+        figures: dict[str, Any] = response.get_json()["charts"]
+        names = re.findall(r'data-chart-name="([^"]*)"', html)
+        assert names and set(names) <= set(figures), (names, sorted(figures))
+        return html, figures
+
+    return fetch

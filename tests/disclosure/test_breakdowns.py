@@ -29,14 +29,6 @@ def _busy_table(html: str) -> dict[str, list[int]]:
     return {label: [int(n) for n in re.findall(r"<td>(\d+)</td>", cells)] for label, cells in rows}
 
 
-def _figure(html: str, chart_id: str) -> dict[str, Any]:
-    found = re.search(
-        rf'<script type="application/json" id="chart-{chart_id}-data">(.*?)</script>', html, re.S
-    )
-    assert found is not None, f"no chart {chart_id}"
-    return dict(json.loads(found.group(1)))
-
-
 # ---- busy hours -------------------------------------------------------------------------------
 
 
@@ -63,15 +55,15 @@ def test_shift_hours_keeps_every_rating_and_undoes(rows: list[Any], offset: int)
 
 
 def test_point_page_busy_hours_in_local_time_table_equals_chart(
-    client: FlaskClient, published: dict[str, Any]
+    page_charts: Any, published: dict[str, Any]
 ) -> None:
     """The worked example's 50 counted ratings were given on Monday 2026-08-03 at 10:30 UTC,
     18:30 in the city (UTC+8 by default); the 7 flagged ones are left out."""
-    html = client.get(f"/points/{published['point'].code}").get_data(as_text=True)
+    html, figures = page_charts(f"/points/{published['point'].code}")
     assert "Busy hours" in html and "local time (UTC+8)" in html
     table = _busy_table(html)
     assert table == {"18:00–19:00": [50, 0, 0, 0, 0, 0, 0], "All hours": [50, 0, 0, 0, 0, 0, 0]}
-    trace = _figure(html, "hours")["data"][0]
+    trace = figures["hours"]["data"][0]
     assert trace["type"] == "heatmap"
     assert trace["x"] == WEEKDAYS
     assert trace["y"] == [label for label in table if label != "All hours"]
@@ -206,29 +198,29 @@ def test_comments_are_paired_with_the_units_public_replies(
 
 
 def test_unit_page_charts_equal_the_snapshot_and_the_open_data(
-    client: FlaskClient, published: dict[str, Any]
+    client: FlaskClient, page_charts: Any, published: dict[str, Any]
 ) -> None:
-    """Every figure the unit page draws can be found in the published snapshot (the trend) or
-    in the open data (the months and the answers by level)."""
-    html = client.get("/units/bureau").get_data(as_text=True)
+    """Every figure the unit page draws (from its charts.json) can be found in the published
+    snapshot (the trend) or in the open data (the months and the answers by level)."""
+    _html, figures = page_charts("/units/bureau")
     result = client.get("/api/v1/units/bureau/results").get_json()["data"]
     snapshot = published["publication"]
     payload = json.loads(snapshot.payload)
     mine = next(u for u in payload["units"] if u["code"] == "bureau")
 
-    trend = _figure(html, "trend")["data"][0]
+    trend = figures["trend"]["data"][0]
     assert trend["y"] == [round(mine["total"], 2)]
     assert [round(r["total"], 2) for r in result] == trend["y"]
     assert trend["error_y"]["array"] == [round(mine["upper"] - mine["total"], 3)]
 
     aggregates = client.get("/api/v1/rating-aggregates").get_json()["data"]
-    months = _figure(html, "months")["data"][0]
+    months = figures["months"]["data"][0]
     assert months["x"] == sorted({row["month"] for row in aggregates})
     for month, value in zip(months["x"], months["y"], strict=True):
         rows = [r for r in aggregates if r["month"] == month and r["ratings"]]
         n = sum(r["ratings"] for r in rows)
         assert value == pytest.approx(sum(r["mean_points"] * r["ratings"] for r in rows) / n)
-    levels = _figure(html, "levels")["data"][0]["y"]
+    levels = figures["levels"]["data"][0]["y"]
     columns = ("very_satisfied", "satisfied", "basically_satisfied", "dissatisfied")
     assert levels[:4] == [sum(r[c] or 0 for r in aggregates) for c in columns]
 

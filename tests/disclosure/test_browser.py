@@ -1,13 +1,18 @@
-"""Public pages and the dashboard in Debian's Chromium: charts with JS, tables without, 0 CSP."""
+"""Public pages and the dashboard in Debian's Chromium: charts with JS, tables without, 0 CSP.
+
+With JavaScript the charts are drawn from each page's charts.json, fetched once; without it, or
+when that fetch fails, the tables beside the charts say the same.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Playwright
+from playwright.sync_api import BrowserContext, Playwright
 
 from citizenvoice.extensions import db
 from tests.browser.harness import (
@@ -28,6 +33,19 @@ pytestmark = pytest.mark.browser
 def playwright() -> Iterator[Playwright]:
     with playwright_session() as pw:
         yield pw
+
+
+@contextmanager
+def _js_context(app: Flask, playwright: Playwright) -> Iterator[tuple[str, BrowserContext]]:
+    """(the served app's base URL, a desktop browser context with JavaScript)."""
+    browser = launch_browser(playwright)
+    try:
+        with serve_app(app) as base:
+            context = new_context(browser, javascript_enabled=True, viewport=DESKTOP)
+            yield base, context
+            context.close()
+    finally:
+        browser.close()
 
 
 def _pages(published: dict[str, Any]) -> list[tuple[str, str, int]]:
@@ -53,13 +71,19 @@ def test_public_pages_draw_charts_with_js_and_tables_without(
                 page = context.new_page()
                 console = ConsoleCollector(page)
                 elsewhere: list[str] = []
+                fetched: list[str] = []
                 page.on(
                     "request",
                     lambda r, seen=elsewhere: (
                         None if r.url.startswith(base) else seen.append(r.url)
                     ),
                 )
+                page.on(
+                    "requestfinished",
+                    lambda r, seen=fetched: seen.append(r.url) if "/charts.json" in r.url else None,
+                )
                 for name, path, expected in _pages(published):
+                    fetched.clear()
                     page.goto(base + path)
                     if js and expected:
                         page.wait_for_selector(".chart.chart-drawn", timeout=20_000)
@@ -68,8 +92,11 @@ def test_public_pages_draw_charts_with_js_and_tables_without(
                             timeout=20_000,
                         )
                         assert page.locator(".chart svg.main-svg").count() >= expected
+                        # One fetch of the page's charts.json serves all its charts.
+                        assert len(fetched) == 1 and path.split("?")[0] in fetched[0], fetched
                     else:
                         assert page.locator(".chart.chart-drawn").count() == 0
+                        assert fetched == []
                     # The table equivalent is always there.
                     if expected:
                         assert page.locator("table.data").count() >= expected
@@ -81,6 +108,25 @@ def test_public_pages_draw_charts_with_js_and_tables_without(
                 context.close()
     finally:
         browser.close()
+
+
+def test_a_failed_chart_fetch_leaves_the_tables(
+    app: Flask, published: dict[str, Any], playwright: Playwright
+) -> None:
+    with _js_context(app, playwright) as (base, context):
+        context.route("**/charts.json*", lambda route: route.fulfill(status=503, body="{}"))
+        page = context.new_page()
+        console = ConsoleCollector(page)
+        with page.expect_response(lambda r: "/charts.json" in r.url) as answer:
+            page.goto(base + "/units/bureau")
+        assert answer.value.status == 503
+        page.wait_for_load_state("networkidle")
+        assert page.locator(".chart").count() == 3
+        assert page.locator(".chart.chart-drawn").count() == 0
+        assert page.locator(".chart svg").count() == 0
+        assert page.locator(".chart-block table.data").first.is_visible()
+        assert console.csp_violations == [], console.csp_violations
+        assert console.page_errors == [], console.page_errors
 
 
 def test_dashboard_draws_progress_chart(
@@ -107,21 +153,18 @@ def test_dashboard_draws_progress_chart(
     official = make_user(Role.UNIT_OFFICIAL, published["unit"], "dash-official")
     username = official.username
     db.session.commit()  # end the test's read transaction so that the server can write
-    browser = launch_browser(playwright)
-    try:
-        with serve_app(app) as base:
-            context = new_context(browser, javascript_enabled=True, viewport=DESKTOP)
-            page = context.new_page()
-            console = ConsoleCollector(page)
-            page.goto(base + "/login")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
+    with _js_context(app, playwright) as (base, context):
+        page = context.new_page()
+        console = ConsoleCollector(page)
+        page.goto(base + "/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        with page.expect_response(lambda r: "/charts.json" in r.url) as answer:
             page.goto(base + "/manage/dashboard/units/bureau")
-            page.wait_for_selector(".chart.chart-drawn", timeout=20_000)
-            save_screenshot(page, "disclosure-dashboard-js")
-            assert console.csp_violations == [], console.csp_violations
-            assert console.errors == [], console.errors
-            context.close()
-    finally:
-        browser.close()
+        assert answer.value.status == 200
+        assert "/manage/dashboard/units/bureau/charts.json" in answer.value.url
+        page.wait_for_selector(".chart.chart-drawn", timeout=20_000)
+        save_screenshot(page, "disclosure-dashboard-js")
+        assert console.csp_violations == [], console.csp_violations
+        assert console.errors == [], console.errors

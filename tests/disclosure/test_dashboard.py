@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from html import unescape
 from typing import Any
+from unittest.mock import ANY
 
+import pytest
 from flask.testing import FlaskClient
 
 from citizenvoice.accounts.models import Role
 from citizenvoice.core.db import utcnow
 from citizenvoice.extensions import db
+from tests.conftest import login
 
 
 def _live_cycle(make_cycle: Any, make_node: Any, units: list[Any], target: float) -> Any:
@@ -36,6 +40,7 @@ def _live_cycle(make_cycle: Any, make_node: Any, units: list[Any], target: float
 
 def test_official_sees_progress_and_an_early_warning(
     client: FlaskClient,
+    page_charts: Any,
     login_as: Any,
     make_unit: Any,
     make_point: Any,
@@ -53,15 +58,93 @@ def test_official_sees_progress_and_an_early_warning(
     add_ratings(point, {4: 20, 3: 10}, when=now - timedelta(days=10))
     add_ratings(point, {3: 20, 2: 10}, when=now - timedelta(days=1), flagged={1: 3})
     login_as(Role.UNIT_OFFICIAL, unit)
-    html = client.get("/manage/dashboard/units/office").get_data(as_text=True)
+    html, figures = page_charts("/manage/dashboard/units/office")
     assert "Satisfaction with the service" in html
     assert "Early warning: heading below target" in html
     assert "carry an open integrity flag" in html
-    assert "Projected at the end" in html and "chart-progress-1-data" in html
+    assert "Projected at the end" in html
+    assert (
+        'data-chart-url="/manage/dashboard/units/office/charts.json?cycle=live&amp;lang=en"' in html
+    )
+    assert list(figures) == ["progress-live-sat"]
+    figure = figures["progress-live-sat"]
+    assert figure["layout"]["title"]["text"] == "Satisfaction with the service"
+    assert figure["layout"]["shapes"][0]["y0"] == 75.0  # the target
+    # The chart draws the weekly table beside it: week starts and the index so far.
+    week_row = r'<tr><th scope="row">(\d{4}-\d\d-\d\d)</th><td>\d+</td><td>[^<]*</td>'
+    weeks = re.findall(week_row + r"<td>([^<]*)</td></tr>", html)
+    assert weeks
+    line = figure["data"][0]
+    assert line["x"] == [start for start, _so_far in weeks]
+    assert [("—" if y is None else f"{y:.1f}") for y in line["y"]] == [v for _s, v in weeks]
     assert "Sub-units" in html and "/manage/dashboard/units/office-sub" in html
     assert client.get("/manage/dashboard/units/office-sub").status_code == 200
     index = client.get("/manage/dashboard/").get_data(as_text=True)
     assert "/manage/dashboard/units/office" in index
+
+
+#: (who asks, for which unit's charts, whether the dashboard lets them see that unit)
+CHART_ACCESS = [
+    ("official", "watched", True),
+    ("official", "watched-sub", True),
+    ("manager", "watched", True),
+    ("other_official", "watched", False),
+    ("other_official", "watched-sub", False),
+    ("sub_official", "watched", False),
+    ("evaluator", "watched", False),
+    ("manager", "nope", False),
+]
+
+
+@pytest.mark.parametrize(("persona", "code", "is_allowed"), CHART_ACCESS)
+def test_progress_charts_json_follows_the_dashboard_scope(
+    client: FlaskClient,
+    make_user: Any,
+    make_unit: Any,
+    make_point: Any,
+    make_cycle: Any,
+    make_node: Any,
+    add_ratings: Any,
+    persona: str,
+    code: str,
+    is_allowed: bool,
+) -> None:
+    """The dashboard's charts.json answers whoever may open the page, and refuses the rest:
+    other units' officials (and roles without units) get the same JSON 404 as for a unit that
+    does not exist."""
+    unit = make_unit("watched")
+    sub = make_unit("watched-sub", parent=unit)
+    other = make_unit("elsewhere")
+    _live_cycle(make_cycle, make_node, [unit, sub, other], target=80.0)
+    add_ratings(make_point(sub), {5: 20, 4: 5}, when=utcnow().replace(microsecond=0))
+    units = {"official": unit, "sub_official": sub, "other_official": other, "evaluator": unit}
+    role = {"manager": Role.MANAGER, "evaluator": Role.EVALUATOR}.get(persona, Role.UNIT_OFFICIAL)
+    login(client, make_user(role, units.get(persona), persona))
+    page = client.get(f"/manage/dashboard/units/{code}")
+    response = client.get(f"/manage/dashboard/units/{code}/charts.json")
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+    if not is_allowed:
+        assert page.status_code == response.status_code == 404
+        assert response.get_json() == {"error": "Page not found", "status": 404, "detail": ANY}
+        return
+    assert page.status_code == response.status_code == 200
+    figure = response.get_json()["charts"]["progress-live-sat"]
+    assert figure["layout"]["title"]["text"] == "Satisfaction with the service"
+    assert client.get(f"/manage/dashboard/units/{code}/charts.json?cycle=nope").status_code == 404
+    chinese = client.get(f"/manage/dashboard/units/{code}/charts.json?lang=zh").get_json()
+    assert chinese["charts"]["progress-live-sat"]["layout"]["yaxis"]["title"]["text"] == (
+        "满意度指数（0–100）"
+    )
+
+
+def test_anonymous_users_are_sent_to_log_in_for_progress_charts(
+    client: FlaskClient, make_unit: Any, make_cycle: Any, make_node: Any
+) -> None:
+    _live_cycle(make_cycle, make_node, [make_unit("watched")], target=80.0)
+    response = client.get("/manage/dashboard/units/watched/charts.json")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.mimetype != "application/json" and "progress-" not in response.text
 
 
 def test_on_track_without_warning(

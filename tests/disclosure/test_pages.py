@@ -33,7 +33,10 @@ def test_unit_page_shows_the_published_result_with_tables(
     assert "Citizen satisfaction month by month" in html
     assert "2026-08" in html  # the month of the ratings, in the table
     assert "Indicators against their targets" in html
-    assert 'type="application/json"' in html and "chart-trend-data" in html
+    # The charts come from the unit's charts.json, in the page's language; no figure inline.
+    url = 'data-chart-url="/units/bureau/charts.json?lang=en"'
+    assert f'{url} data-chart-name="trend"' in html and html.count(url) == 3
+    assert 'type="application/json"' not in html
     # Every chart has its table; no inline script or style attribute.
     assert html.count('class="chart"') <= html.count('<table class="data')
     assert "<script>" not in html and " style=" not in html
@@ -96,6 +99,12 @@ def test_unknown_or_inactive_pages_are_404(client: FlaskClient, published: dict[
         "/units/bureau/comments?page=x",
     ):
         assert client.get(path).status_code == 404, path
+    # Their charts.json answers as the open data does: a JSON 404.
+    for path in ("/units/nope", "/points/nope", "/units/bureau-office"):
+        response = client.get(path + "/charts.json")
+        assert response.status_code == 404 and response.mimetype == "application/json", path
+        assert response.get_json()["error"] == "Page not found"
+    assert client.get("/units/bureau/charts.json").status_code == 200
 
 
 def test_search_finds_units_points_and_services(
@@ -122,7 +131,8 @@ def test_compare_is_a_funnel_plot_not_a_ranking(
     client: FlaskClient, published: dict[str, Any]
 ) -> None:
     html = client.get("/compare").get_data(as_text=True)
-    assert "chart-funnel-data" in html
+    assert 'data-chart-url="/compare/charts.json?cycle=2026-q3&amp;lang=en"' in html
+    assert 'data-chart-name="funnel"' in html
     assert "Within the expected range" in html or "Too few ratings" in html
     assert "Rank" not in html and "rank</th>" not in html.lower()
 
