@@ -464,20 +464,14 @@ def verify_figure(
         tip=tip.ref if tip else None, self_identified=self_identified,
     )  # fmt: skip
     correction = None
-    if verification.is_falsified and _is_published(figure.cycle_id):
-        correction = scoring.publish_correction(
-            figure.cycle_id,
-            correction_note(figure, verified_value, self_identified),
-            actor_id=user.id,
+    if verification.is_falsified:
+        correction = scoring.correct_if_published(
+            figure.cycle_id, correction_note(figure, verified_value, self_identified), user.id
         )
+    if correction is not None:
         verification.correction_version = correction.version
         db.session.flush()
     return Verified(verification, correction)
-
-
-def _is_published(cycle_id: int) -> bool:
-    query = select(Publication.id).where(Publication.cycle_id == cycle_id).limit(1)
-    return db.session.scalar(query) is not None
 
 
 def found_by_unit_first(figure: SelfReportedFigure, tip: Tip | None = None) -> bool:

@@ -921,6 +921,16 @@ def publish_correction(
     return _freeze(cycle, latest.version + 1, reason, actor_id)
 
 
+def correct_if_published(
+    cycle_id: int, reason: str, actor_id: int | None = None
+) -> Publication | None:
+    """A corrected figure or an excluded rating: publish version N+1 when the cycle's results
+    are published (None when they are not yet: the first publication includes the change)."""
+    if _latest(cycle_id) is None:
+        return None
+    return publish_correction(cycle_id, reason, actor_id)
+
+
 @dataclass(frozen=True)
 class PublishedResults:
     """One published version of a cycle's results, with where its hash sits in the audit chain."""
