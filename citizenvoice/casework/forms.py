@@ -7,12 +7,20 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    FloatField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from citizenvoice.core.forms import no_control_characters
 
@@ -80,6 +88,35 @@ class DecisionForm(FlaskForm):
     reasons = TextAreaField(
         _l("Reasons"), validators=[DataRequired(), Length(max=4000), no_control_characters]
     )
+    #: Only an appeal against a result offers these (the view lists the unit's figures).
+    indicator_id = SelectField(
+        _l("Figure to correct (optional)"),
+        coerce=int,
+        default=0,
+        choices=[(0, _l("None"))],
+        description=_l(
+            "When upholding an appeal against an indicator's result: the unit's self-reported "
+            "figure the result was computed from. Choose none for an appeal against the grade "
+            "or when no figure is wrong: the results are then recomputed as they stand."
+        ),
+    )
+    value = FloatField(
+        _l("Corrected value"),
+        validators=[Optional()],
+        description=_l(
+            "Required with a figure to correct: the value that replaces the unit's figure, in "
+            "the indicator's unit of measure (a score from 0 to 100 when the value is the score "
+            "itself). The results are recomputed and a corrected version is published."
+        ),
+    )
+
+    def validate_indicator_id(self, field: SelectField) -> None:
+        if field.data and not (self.value.raw_data and str(self.value.raw_data[0]).strip()):
+            raise ValidationError(_l("Enter the corrected value, or choose no figure."))
+
+    def validate_value(self, field: FloatField) -> None:
+        if field.data is not None and not self.indicator_id.data:
+            raise ValidationError(_l("Choose the figure this value corrects."))
 
 
 class PlanForm(FlaskForm):

@@ -16,8 +16,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from citizenvoice.accounts.models import Role
+from citizenvoice.casework import corrections, services
 from citizenvoice.casework import mail as casework_mail
-from citizenvoice.casework import services
 from citizenvoice.casework.forms import (
     ActionForm,
     AppealForm,
@@ -316,6 +316,24 @@ def file_appeal() -> Any:
     return redirect(url_for(".appeals"))
 
 
+def _figure_label(figure: Any, lang: str) -> str:
+    name = figure.indicator.display_name(lang)
+    return _("%(indicator)s: reported %(value)s", indicator=name, value=f"{figure.value:g}")
+
+
+def _decision_form(appeal: Any, form: DecisionForm | None = None) -> DecisionForm:
+    """The decision form; an appeal against a result lists the unit's figures to correct."""
+    form = form or DecisionForm(formdata=None)
+    figures = []
+    if appeal.kind is AppealKind.RESULT:
+        figures = corrections.current_figures(appeal.cycle_id, appeal.unit_id)
+    lang = current_lang()
+    form.indicator_id.choices = [(0, _("None"))] + [
+        (figure.indicator_id, _figure_label(figure, lang)) for figure in figures
+    ]
+    return form
+
+
 def _appeal_page(appeal: Any, form: DecisionForm | None = None, status: int = 200) -> Any:
     return (
         render_template(
@@ -323,7 +341,7 @@ def _appeal_page(appeal: Any, form: DecisionForm | None = None, status: int = 20
             appeal=appeal,
             deadline=services.appeal_deadlines([appeal])[appeal.id],
             days=services.APPEAL_DECISION_DAYS,
-            form=form or DecisionForm(formdata=None),
+            form=_decision_form(appeal, form),
             labels=APPEAL_LABELS,
             kinds=APPEAL_KINDS,
             can_decide=current_user.role in services.REVIEWER_ROLES
@@ -343,16 +361,19 @@ def appeal(appeal_id: int) -> Any:
 @roles_required(*services.REVIEWER_ROLES)
 def decide(appeal_id: int) -> Any:
     item = services.get_appeal_for(current_user, appeal_id)
-    form = DecisionForm()
+    form = _decision_form(item, DecisionForm())
     if not form.validate_on_submit():
         return _appeal_page(item, form, 400)
+    correction = None
+    if form.indicator_id.data and form.value.data is not None:
+        correction = corrections.FigureCorrection(form.indicator_id.data, form.value.data)
     try:
         services.decide_appeal(
-            item, current_user, form.decision.data == "uphold", form.reasons.data or ""
+            item, current_user, form.decision.data == "uphold", form.reasons.data or "", correction
         )
-    except services.CaseError as exc:
+    except (services.CaseError, corrections.CorrectionError) as exc:
         db.session.rollback()
-        form.reasons.errors = [str(exc)]
+        getattr(form, exc.field or "reasons").errors = [str(exc)]
         return _appeal_page(item, form, exc.status)
     db.session.commit()
     flash(_("The decision was recorded."), "success")

@@ -15,7 +15,9 @@ from sqlalchemy import func, insert, select
 
 from citizenvoice.accounts.models import Role, User
 from citizenvoice.audit.services import record_event
+from citizenvoice.casework import corrections
 from citizenvoice.casework import mail as casework_mail
+from citizenvoice.casework.corrections import FigureCorrection
 
 # Re-exported: the public pages read the figures through the case services.
 from citizenvoice.casework.figures import CaseFigures as CaseFigures
@@ -39,6 +41,7 @@ from citizenvoice.casework.workdays import add_working_days
 from citizenvoice.core.db import utcnow
 from citizenvoice.core.errors import DomainError, Forbidden, InvalidTransition, NotFound
 from citizenvoice.extensions import db
+from citizenvoice.indicators.models import SelfReportedFigure
 from citizenvoice.mail.models import OutboxMessage
 from citizenvoice.org.models import Unit
 from citizenvoice.org.services import descendant_ids
@@ -593,12 +596,19 @@ def get_appeal_for(user: User, appeal_id: int) -> Appeal:
     return appeal
 
 
-def decide_appeal(appeal: Appeal, reviewer: User, uphold: bool, reasons: str) -> None:
-    """Uphold (exclude the rating or correct the result, publishing a new version) or reject."""
-    from citizenvoice.scoring import services as scoring
-    from citizenvoice.surveys import services as surveys
-    from citizenvoice.surveys.models import FlagKind
+def decide_appeal(
+    appeal: Appeal,
+    reviewer: User,
+    uphold: bool,
+    reasons: str,
+    correction: FigureCorrection | None = None,
+) -> None:
+    """Uphold (exclude the rating or correct the result, publishing a new version) or reject.
 
+    Upholding an appeal against a result may carry the corrected value of one of the unit's
+    figures: it replaces the figure, and the new version's note says what was corrected.
+    Nothing changes when the decision or the value is refused.
+    """
     if appeal.status is not AppealStatus.PENDING:
         raise InvalidTransition(_l("This appeal has already been decided."))
     if reviewer.role not in REVIEWER_ROLES:
@@ -608,19 +618,13 @@ def decide_appeal(appeal: Appeal, reviewer: User, uphold: bool, reasons: str) ->
     reasons = reasons.strip()
     if len(reasons) < MIN_TEXT:
         raise CaseError(_l("Please give the reasons for the decision."), "reasons")
+    if correction is not None and not uphold:
+        raise corrections.CorrectionError(_l("A corrected value goes with upholding the appeal."))
+    figure = corrections.figure_to_correct(appeal, correction) if correction else None
     appeal.reviewer_id, appeal.decision_reasons, appeal.decided_at = reviewer.id, reasons, utcnow()
+    appeal.status = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
     if uphold:
-        appeal.status = AppealStatus.UPHELD
-        if appeal.rating is not None:
-            flag = surveys.add_flag(appeal.rating, FlagKind.MANUAL, reasons, reviewer.id)
-            surveys.decide_flag(flag, True, f"Appeal {appeal.id} upheld: {reasons}", reviewer.id)
-        if scoring.publications(appeal.cycle_id):
-            publication = scoring.publish_correction(
-                appeal.cycle_id, f"Appeal {appeal.id} upheld: {reasons}", reviewer.id
-            )
-            appeal.correction_version = publication.version
-    else:
-        appeal.status = AppealStatus.REJECTED
+        _correct(appeal, reviewer, figure, correction.value if correction else None)
     db.session.flush()
     record_event(
         f"appeal.{appeal.status.value}",
@@ -630,6 +634,27 @@ def decide_appeal(appeal: Appeal, reviewer: User, uphold: bool, reasons: str) ->
         reasons=reasons,
         correction_version=appeal.correction_version,
     )
+
+
+def _correct(
+    appeal: Appeal, reviewer: User, figure: SelfReportedFigure | None, value: float | None
+) -> None:
+    """Exclude the appealed rating or store the corrected figure; publish the correction."""
+    from citizenvoice.scoring import services as scoring
+    from citizenvoice.surveys import services as surveys
+    from citizenvoice.surveys.models import FlagKind
+
+    reasons = appeal.decision_reasons
+    note = f"Appeal {appeal.id} upheld: {reasons}"
+    if appeal.rating is not None:
+        flag = surveys.add_flag(appeal.rating, FlagKind.MANUAL, reasons, reviewer.id)
+        surveys.decide_flag(flag, True, note, reviewer.id)
+    if figure is not None and value is not None:
+        note = corrections.correction_note(appeal, figure, value)
+        corrections.record_correction(appeal, figure, value, reviewer.id)
+    publication = scoring.correct_if_published(appeal.cycle_id, note, reviewer.id)
+    if publication is not None:
+        appeal.correction_version = publication.version
 
 
 # ---- improvement plans -----------------------------------------------------------------------
