@@ -1,4 +1,5 @@
-"""Demo cases (open, overdue, solved, reopened), improvement plans and two decided appeals."""
+"""Demo cases (open, overdue, solved, reopened), improvement plans and decided appeals (a rating
+excluded, a result corrected with the reviewer's figure, one rejected)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from citizenvoice.casework import services
+from citizenvoice.casework import corrections, services
 from citizenvoice.casework.models import AppealKind, Verdict
 from citizenvoice.core.db import utcnow
 from citizenvoice.extensions import db
@@ -141,6 +142,29 @@ def _plans_and_appeals(city: Any) -> None:
     services.decide_appeal(
         rejected, expert, False, "The outage affected citizens too; their ratings stand."
     )
+    _corrected_result(official, expert, cycle)
+
+
+def _corrected_result(official: Any, expert: Any, cycle: Cycle) -> None:
+    """An upheld appeal against an indicator's result: the reviewer corrects the figure."""
+    from citizenvoice.scoring.models import IndicatorResult
+
+    for figure in corrections.current_figures(cycle.id, official.unit_id):
+        result = db.session.get(IndicatorResult, (cycle.id, figure.unit_id, figure.indicator_id))
+        target = figure.indicator.target_value
+        if result is None or result.score is None or result.score >= 100 or target is None:
+            continue  # a figure already at its target would publish the same score
+        appeal = services.file_appeal(
+            official, cycle.id, AppealKind.RESULT,
+            "Our reported figure was copied from the previous quarter's statistics by mistake.",
+            on=cycle.review_opens_on,
+        )  # fmt: skip
+        services.decide_appeal(
+            appeal, expert, True,
+            "The quarter's own register, signed by the deputy director, shows the target met.",
+            corrections.FigureCorrection(figure.indicator_id, target),
+        )  # fmt: skip
+        return
 
 
 def build_demo(city: Any) -> None:
