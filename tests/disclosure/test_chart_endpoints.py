@@ -146,3 +146,12 @@ def test_chart_texts_are_escaped_in_the_json(
     assert "<" not in body and ">" not in body and "&" not in body
     trend = response.get_json()["charts"]["trend"]["data"][0]
     assert trend["x"] == [markup.escape(name, quote=True)]  # plotly shows the text, never markup
+
+
+def test_the_pages_may_fetch_their_charts_from_their_own_origin_only(
+    client: FlaskClient, published: dict[str, Any]
+) -> None:
+    policy = client.get("/units/bureau").headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["connect-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
