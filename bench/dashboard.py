@@ -3,8 +3,10 @@
 Two databases with the same unit (four service points, three services) and the same year of
 days: one holds 10,000 ratings, the other 5,000,000, with rollups consistent with them
 (``bench/datagen.py``). The page is requested alternately from each (in-process, one client,
-after warm-up) and the ratio of the median times is the figure. Dashboards read rollups, whose
-size depends on points × services × days, not on the number of ratings, so it should be ≈ 1.
+after warm-up), each time with the chart data its page fetches (``charts.json``) as a browser
+with JavaScript does, and the ratio of the median times is the figure. Dashboards read
+rollups, whose size depends on points × services × days, not on the number of ratings, so it
+should be ≈ 1.
 
 The page is found in the app's URL map: the first GET route under ``/units/`` taking one
 argument (the unit's code), or ``BENCH_DASHBOARD_URL`` (e.g. ``/units/{code}``). While no such
@@ -15,7 +17,9 @@ to show that the harness catches the mistake, the same totals scanned from raw r
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from typing import Any
 
 from sqlalchemy import create_engine, text
@@ -51,6 +55,23 @@ def dashboard_path(app: Any, unit_code: str) -> str | None:
                 values: dict[str, Any] = {next(iter(rule.arguments)): unit_code}
                 return str(url_for(rule.endpoint, **values))
     return None
+
+
+CHART_URL = re.compile(r'data-chart-url="([^"]+)"')
+
+
+def chart_urls(page: str) -> list[str]:
+    """The chart data a browser with JavaScript fetches after the page (each URL once)."""
+    return list(dict.fromkeys(html.unescape(url) for url in CHART_URL.findall(page)))
+
+
+def _get(client: Any, path: str) -> str:
+    response = client.get(path)
+    if response.status_code != 200:
+        raise common.BenchError(f"GET {path} answered {response.status_code}")
+    body = str(response.get_data(as_text=True))
+    response.close()
+    return body
 
 
 def _alternate(small: Any, big: Any, rounds: int, warmup: int) -> tuple[float, float]:
@@ -126,10 +147,8 @@ def _measure(
 
         def getter(client: Any, path: str) -> Any:
             def call() -> None:
-                response = client.get(path)
-                if response.status_code != 200:
-                    raise common.BenchError(f"GET {path} answered {response.status_code}")
-                response.close()
+                for url in chart_urls(_get(client, path)):
+                    _get(client, url)
 
             return call
 
@@ -140,6 +159,7 @@ def _measure(
         result.update(
             status="measured",
             page=path_small,
+            chart_data=chart_urls(_get(clients[0], path_small)),
             median_ms={"small": round(small_s * 1000, 1), "big": round(big_s * 1000, 1)},
             ratio=round(ratio, 2),
             met=ratio <= GOAL,
