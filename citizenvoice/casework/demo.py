@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from citizenvoice.casework import corrections, services
+from citizenvoice.casework import appeals, corrections, services
 from citizenvoice.casework.models import AppealKind, Verdict
 from citizenvoice.core.db import utcnow
 from citizenvoice.extensions import db
@@ -127,19 +127,19 @@ def _plans_and_appeals(city: Any) -> None:
     )
     on = cycle.review_opens_on
     if rating is not None:
-        upheld = services.file_appeal(
+        upheld = appeals.file_appeal(
             official, cycle.id, AppealKind.RATING,
             "This rating came from a competitor's staff device during a training day.",
             rating.id, on=on,
         )  # fmt: skip
-        services.decide_appeal(
+        appeals.decide_appeal(
             upheld, expert, True, "The device rated the same desk repeatedly in minutes."
         )
-    rejected = services.file_appeal(
+    rejected = appeals.file_appeal(
         official, cycle.id, AppealKind.RESULT,
         "Our satisfaction result should not include the weeks of the system outage.", on=on,
     )  # fmt: skip
-    services.decide_appeal(
+    appeals.decide_appeal(
         rejected, expert, False, "The outage affected citizens too; their ratings stand."
     )
     _corrected_result(official, expert, cycle)
@@ -154,12 +154,12 @@ def _corrected_result(official: Any, expert: Any, cycle: Cycle) -> None:
         target = figure.indicator.target_value
         if result is None or result.score is None or result.score >= 100 or target is None:
             continue  # a figure already at its target would publish the same score
-        appeal = services.file_appeal(
+        appeal = appeals.file_appeal(
             official, cycle.id, AppealKind.RESULT,
             "Our reported figure was copied from the previous quarter's statistics by mistake.",
             on=cycle.review_opens_on,
         )  # fmt: skip
-        services.decide_appeal(
+        appeals.decide_appeal(
             appeal, expert, True,
             "The quarter's own register, signed by the deputy director, shows the target met.",
             corrections.FigureCorrection(figure.indicator_id, target),

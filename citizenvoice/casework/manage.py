@@ -16,8 +16,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from citizenvoice.accounts.models import Role
+from citizenvoice.casework import appeals as appeal_services
 from citizenvoice.casework import corrections, services
 from citizenvoice.casework import mail as casework_mail
+from citizenvoice.casework.common import scope_of
 from citizenvoice.casework.forms import (
     ActionForm,
     AppealForm,
@@ -268,7 +270,7 @@ def _cycle_choices() -> list[tuple[int, str]]:
 
 
 def _appeals_page(form: AppealForm | None = None, status: int = 200) -> Any:
-    appeals = services.visible_appeals(current_user)
+    appeals = appeal_services.visible_appeals(current_user)
     if form is None:
         form = AppealForm(formdata=None)
         form.cycle_id.choices = _cycle_choices()
@@ -277,7 +279,7 @@ def _appeals_page(form: AppealForm | None = None, status: int = 200) -> Any:
             "casework/appeals.html",
             form=form,
             appeals=appeals,
-            deadlines=services.appeal_deadlines(appeals),
+            deadlines=appeal_services.appeal_deadlines(appeals),
             labels=APPEAL_LABELS,
             kinds=APPEAL_KINDS,
             can_file=current_user.role is Role.UNIT_OFFICIAL,
@@ -300,7 +302,7 @@ def file_appeal() -> Any:
     if not form.validate_on_submit():
         return _appeals_page(form, 400)
     try:
-        services.file_appeal(
+        appeal_services.file_appeal(
             current_user,
             form.cycle_id.data,
             AppealKind(form.kind.data),
@@ -339,13 +341,13 @@ def _appeal_page(appeal: Any, form: DecisionForm | None = None, status: int = 20
         render_template(
             "casework/appeal.html",
             appeal=appeal,
-            deadline=services.appeal_deadlines([appeal])[appeal.id],
-            days=services.APPEAL_DECISION_DAYS,
+            deadline=appeal_services.appeal_deadlines([appeal])[appeal.id],
+            days=appeal_services.APPEAL_DECISION_DAYS,
             form=_decision_form(appeal, form),
             labels=APPEAL_LABELS,
             kinds=APPEAL_KINDS,
-            can_decide=current_user.role in services.REVIEWER_ROLES
-            and not services.has_conflict(current_user, appeal),
+            can_decide=current_user.role in appeal_services.REVIEWER_ROLES
+            and not appeal_services.has_conflict(current_user, appeal),
         ),
         status,
     )
@@ -354,13 +356,13 @@ def _appeal_page(appeal: Any, form: DecisionForm | None = None, status: int = 20
 @bp.route("/appeals/<int:appeal_id>")
 @roles_required(*APPEAL_ROLES)
 def appeal(appeal_id: int) -> Any:
-    return _appeal_page(services.get_appeal_for(current_user, appeal_id))
+    return _appeal_page(appeal_services.get_appeal_for(current_user, appeal_id))
 
 
 @bp.route("/appeals/<int:appeal_id>/decide", methods=["POST"])
-@roles_required(*services.REVIEWER_ROLES)
+@roles_required(*appeal_services.REVIEWER_ROLES)
 def decide(appeal_id: int) -> Any:
-    item = services.get_appeal_for(current_user, appeal_id)
+    item = appeal_services.get_appeal_for(current_user, appeal_id)
     form = _decision_form(item, DecisionForm())
     if not form.validate_on_submit():
         return _appeal_page(item, form, 400)
@@ -368,7 +370,7 @@ def decide(appeal_id: int) -> Any:
     if form.indicator_id.data and form.value.data is not None:
         correction = corrections.FigureCorrection(form.indicator_id.data, form.value.data)
     try:
-        services.decide_appeal(
+        appeal_services.decide_appeal(
             item, current_user, form.decision.data == "uphold", form.reasons.data or "", correction
         )
     except (services.CaseError, corrections.CorrectionError) as exc:
@@ -403,7 +405,7 @@ def _plan_form(form: PlanForm | None = None) -> PlanForm:
     form = form or PlanForm(formdata=None)
     units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
     if current_user.role is Role.UNIT_OFFICIAL:
-        scope = services.descendant_ids(current_user.unit_id) if current_user.unit_id else set()
+        scope = scope_of(current_user)
         units = [u for u in units if u.id in scope]
     form.unit_id.choices = [(u.id, u.display_name(current_lang())) for u in units]
     form.cycle_id.choices = _cycle_choices()

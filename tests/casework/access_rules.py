@@ -16,7 +16,7 @@ APPEAL_READERS = allow("admin", "manager", "official_a", "official_b", "expert",
 
 def extend_world(world):
     """A case and an appeal of unit A (filed in the review window), and one holiday."""
-    from citizenvoice.casework import services
+    from citizenvoice.casework import appeals, services
     from citizenvoice.casework.models import AppealKind
     from citizenvoice.extensions import db
     from tests.casework.helpers import cycle_with_results, rate
@@ -24,7 +24,7 @@ def extend_world(world):
     rating = rate(world.point_a, 1, "The queue was far too long", "citizen@example.org")
     case = services.case_for_rating(rating)
     cycle = cycle_with_results([world.unit_a, world.unit_b], code="casework-world")
-    appeal = services.file_appeal(
+    appeal = appeals.file_appeal(
         world.users["official_a"],
         cycle.id,
         AppealKind.RATING,

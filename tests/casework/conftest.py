@@ -15,10 +15,12 @@ __all__ = ["mail_send", "smtp_port", "smtp_server"]
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Freeze ``utcnow`` of the case services at the given moment (call again to move it)."""
-    from citizenvoice.casework import services
+    """Freeze ``utcnow`` of the case and appeal services at the given moment (call again to
+    move it)."""
+    from citizenvoice.casework import appeals, common, services
 
     def set_to(moment: datetime) -> None:
-        monkeypatch.setattr(services, "utcnow", lambda: moment)
+        for module in (services, appeals, common):
+            monkeypatch.setattr(module, "utcnow", lambda: moment)
 
     return set_to

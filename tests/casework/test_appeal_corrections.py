@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from citizenvoice.accounts.models import Role
 from citizenvoice.audit.models import AuditEntry
-from citizenvoice.casework import services
+from citizenvoice.casework import appeals
 from citizenvoice.casework.corrections import CorrectionError, FigureCorrection
 from citizenvoice.casework.models import Appeal, AppealKind, AppealStatus
 from citizenvoice.extensions import db
@@ -32,7 +32,7 @@ def setting(make_unit, make_point, make_user):
     scoring.compute_cycle(cycle.id)
     scoring.publish(cycle.id)
     official = make_user(Role.UNIT_OFFICIAL, unit)
-    appeal = services.file_appeal(
+    appeal = appeals.file_appeal(
         official, cycle.id, AppealKind.RESULT,
         "Our on-time figure was read from last quarter's register.", on=IN_WINDOW,
     )  # fmt: skip
@@ -57,7 +57,7 @@ def _corrections_audited() -> list[AuditEntry]:
 
 def test_upheld_appeal_with_a_corrected_figure_publishes_a_corrected_version(setting) -> None:
     appeal, node = setting["appeal"], setting["node"]
-    services.decide_appeal(
+    appeals.decide_appeal(
         appeal, setting["reviewer"], True, "The register of this quarter shows 85 per cent.",
         FigureCorrection(node.id, 85.0),
     )  # fmt: skip
@@ -135,7 +135,7 @@ def test_a_verified_figure_is_corrected_by_the_inspection_not_the_appeal(
     sources = [*scoring.VERIFIED_FIGURE_SOURCES, lambda _cycle: [(unit.id, node.id, 52.0)]]
     monkeypatch.setattr(scoring, "VERIFIED_FIGURE_SOURCES", sources)
     with pytest.raises(CorrectionError, match="inspection verified this figure"):
-        services.decide_appeal(
+        appeals.decide_appeal(
             setting["appeal"], setting["reviewer"], True, "The register shows 85 per cent.",
             FigureCorrection(node.id, 85),
         )  # fmt: skip
@@ -143,19 +143,19 @@ def test_a_verified_figure_is_corrected_by_the_inspection_not_the_appeal(
 
 
 def test_a_rating_appeal_corrects_no_figure(setting) -> None:
-    appeal = services.file_appeal(
+    appeal = appeals.file_appeal(
         setting["official"], setting["cycle"].id, AppealKind.RATING,
         "A competitor's staff rated us.", setting["rating"].id, on=IN_WINDOW,
     )  # fmt: skip
     with pytest.raises(CorrectionError, match="Only an appeal against a result"):
-        services.decide_appeal(appeal, setting["reviewer"], True, "Same device, ten units.",
+        appeals.decide_appeal(appeal, setting["reviewer"], True, "Same device, ten units.",
                                FigureCorrection(setting["node"].id, 85))  # fmt: skip
     assert appeal.status is AppealStatus.PENDING and setting["rating"].is_counted
 
 
 def test_upheld_grade_appeal_without_a_value_recomputes_as_today(setting) -> None:
     appeal = setting["appeal"]
-    services.decide_appeal(appeal, setting["reviewer"], True, "The grade boundary was misread.")
+    appeals.decide_appeal(appeal, setting["reviewer"], True, "The grade boundary was misread.")
     db.session.commit()
     first, second = scoring.publications(setting["cycle"].id)
     assert appeal.correction_version == 2 and second.reason.startswith(f"Appeal {appeal.id}")
@@ -165,7 +165,7 @@ def test_upheld_grade_appeal_without_a_value_recomputes_as_today(setting) -> Non
 
 
 def test_rejected_result_appeal_publishes_nothing(setting) -> None:
-    services.decide_appeal(setting["appeal"], setting["reviewer"], False, "The register is right.")
+    appeals.decide_appeal(setting["appeal"], setting["reviewer"], False, "The register is right.")
     db.session.commit()
     assert setting["appeal"].status is AppealStatus.REJECTED
     assert len(scoring.publications(setting["cycle"].id)) == 1

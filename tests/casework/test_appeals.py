@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from citizenvoice.accounts.models import Role
-from citizenvoice.casework import services
+from citizenvoice.casework import appeals, services
 from citizenvoice.casework.models import Appeal, AppealKind, AppealStatus
 from citizenvoice.core.errors import Forbidden, InvalidTransition
 from citizenvoice.extensions import db
@@ -39,7 +39,7 @@ def setting(make_unit, make_point, make_user):
 
 
 def _appeal(s, kind=AppealKind.RATING, on=IN_WINDOW):
-    return services.file_appeal(
+    return appeals.file_appeal(
         s["official"], s["cycle"].id, kind, "A competitor's staff rated us", s["rating"].id, on=on
     )
 
@@ -48,24 +48,24 @@ def test_appeals_only_in_the_review_window_by_officials(setting, make_user) -> N
     with pytest.raises(services.CaseError):
         _appeal(setting, on=date(2026, 11, 1))
     with pytest.raises(Forbidden):
-        services.file_appeal(make_user(Role.MANAGER), setting["cycle"].id, AppealKind.RESULT,
+        appeals.file_appeal(make_user(Role.MANAGER), setting["cycle"].id, AppealKind.RESULT,
                              "The result is wrong", on=IN_WINDOW)  # fmt: skip
     with pytest.raises(services.CaseError):  # a rating that is not the unit's own
-        services.file_appeal(setting["official"], setting["cycle"].id, AppealKind.RATING,
+        appeals.file_appeal(setting["official"], setting["cycle"].id, AppealKind.RATING,
                              "Not ours at all", 10**9, on=IN_WINDOW)  # fmt: skip
 
 
 def test_conflict_rule_for_reviewers(setting, make_user, make_unit) -> None:
     appeal = _appeal(setting)
-    assert services.has_conflict(setting["official"], appeal)  # the filer
-    assert services.has_conflict(make_user(Role.INSPECTOR, setting["unit"]), appeal)
-    assert services.has_conflict(make_user(Role.INSPECTOR, setting["parent"]), appeal)
+    assert appeals.has_conflict(setting["official"], appeal)  # the filer
+    assert appeals.has_conflict(make_user(Role.INSPECTOR, setting["unit"]), appeal)
+    assert appeals.has_conflict(make_user(Role.INSPECTOR, setting["parent"]), appeal)
     sub = make_unit("office-sub", parent=setting["unit"])
-    assert services.has_conflict(make_user(Role.EXPERT, sub), appeal)
-    assert not services.has_conflict(make_user(Role.INSPECTOR, setting["other"]), appeal)
-    assert not services.has_conflict(make_user(Role.MANAGER), appeal)
+    assert appeals.has_conflict(make_user(Role.EXPERT, sub), appeal)
+    assert not appeals.has_conflict(make_user(Role.INSPECTOR, setting["other"]), appeal)
+    assert not appeals.has_conflict(make_user(Role.MANAGER), appeal)
     with pytest.raises(services.CaseError):
-        services.decide_appeal(appeal, make_user(Role.INSPECTOR, setting["parent"]), True,
+        appeals.decide_appeal(appeal, make_user(Role.INSPECTOR, setting["parent"]), True,
                                "Looks malicious to me")  # fmt: skip
     assert appeal.status is AppealStatus.PENDING
 
@@ -74,7 +74,7 @@ def test_upheld_rating_appeal_excludes_it_and_publishes_a_correction(setting, ma
     before = json.loads(scoring.publications(setting["cycle"].id)[-1].payload)
     appeal = _appeal(setting)
     reviewer = make_user(Role.INSPECTOR, setting["other"])
-    services.decide_appeal(appeal, reviewer, True, "Same device rated ten units in a minute")
+    appeals.decide_appeal(appeal, reviewer, True, "Same device rated ten units in a minute")
     db.session.commit()
     assert appeal.status is AppealStatus.UPHELD and appeal.correction_version == 2
     rating = setting["rating"]
@@ -90,12 +90,12 @@ def test_upheld_rating_appeal_excludes_it_and_publishes_a_correction(setting, ma
 
     assert flagged(after) == flagged(before) + 1
     with pytest.raises(InvalidTransition):
-        services.decide_appeal(appeal, reviewer, False, "Changed my mind entirely")
+        appeals.decide_appeal(appeal, reviewer, False, "Changed my mind entirely")
 
 
 def test_rejected_appeal_keeps_the_results(setting, make_user) -> None:
     appeal = _appeal(setting, kind=AppealKind.RESULT)
-    services.decide_appeal(appeal, make_user(Role.MANAGER), False, "The figures were checked")
+    appeals.decide_appeal(appeal, make_user(Role.MANAGER), False, "The figures were checked")
     db.session.commit()
     assert appeal.status is AppealStatus.REJECTED
     assert appeal.decision_reasons == "The figures were checked"
@@ -144,30 +144,30 @@ def test_a_reviewer_decides_within_ten_working_days_counted_with_holidays(
     clock(datetime(2026, 10, 20, 9, 0))  # a Tuesday
     appeal = _appeal(setting)
     db.session.commit()
-    (deadline,) = services.appeal_deadlines([appeal], on=date(2026, 11, 3)).values()
-    assert deadline == services.AppealDeadline(date(2026, 11, 3), False)  # two weeks later
-    late = services.appeal_deadlines([appeal], on=date(2026, 11, 4))[appeal.id]
+    (deadline,) = appeals.appeal_deadlines([appeal], on=date(2026, 11, 3)).values()
+    assert deadline == appeals.AppealDeadline(date(2026, 11, 3), False)  # two weeks later
+    late = appeals.appeal_deadlines([appeal], on=date(2026, 11, 4))[appeal.id]
     assert late.is_overdue
     services.add_holiday(date(2026, 10, 26), "A public holiday")
     db.session.commit()
-    moved = services.appeal_deadlines([appeal], on=date(2026, 11, 4))[appeal.id]
-    assert moved == services.AppealDeadline(date(2026, 11, 4), False)
+    moved = appeals.appeal_deadlines([appeal], on=date(2026, 11, 4))[appeal.id]
+    assert moved == appeals.AppealDeadline(date(2026, 11, 4), False)
     clock(datetime(2026, 11, 5, 9, 0))
     login_as(Role.MANAGER)
     listing = client.get("/manage/casework/appeals").text
     assert "2026-11-04" in listing and "Overdue" in listing
-    services.decide_appeal(appeal, make_user(Role.EXPERT), False, "The rating looks genuine")
+    appeals.decide_appeal(appeal, make_user(Role.EXPERT), False, "The rating looks genuine")
     db.session.commit()
-    assert not services.appeal_deadlines([appeal], on=date(2026, 12, 1))[appeal.id].is_overdue
+    assert not appeals.appeal_deadlines([appeal], on=date(2026, 12, 1))[appeal.id].is_overdue
     page = client.get(f"/manage/casework/appeals/{appeal.id}").text
     assert "10 working days after filing" in page and "Overdue" not in page
 
 
 def test_appeal_statistics_are_open_data_per_unit_and_cycle(setting, make_user, client) -> None:
     upheld = _appeal(setting)
-    services.decide_appeal(upheld, make_user(Role.MANAGER), True, "Same device rated ten units")
+    appeals.decide_appeal(upheld, make_user(Role.MANAGER), True, "Same device rated ten units")
     rejected = _appeal(setting, kind=AppealKind.RESULT)
-    services.decide_appeal(rejected, make_user(Role.MANAGER), False, "The figures were checked")
+    appeals.decide_appeal(rejected, make_user(Role.MANAGER), False, "The figures were checked")
     _appeal(setting, kind=AppealKind.RESULT)  # not decided yet
     db.session.commit()
     body = client.get("/api/v1/appeals").get_json()
@@ -190,7 +190,7 @@ def test_appeals_of_an_unpublished_cycle_are_not_open_data(make_unit, make_user,
     unit = make_unit("quiet-office")
     cycle = cycle_with_results([unit], code="unpublished-cycle")
     official = make_user(Role.UNIT_OFFICIAL, unit)
-    services.file_appeal(
+    appeals.file_appeal(
         official, cycle.id, AppealKind.RESULT, "The figures we sent were misread", on=IN_WINDOW
     )
     db.session.commit()

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import event, select
 
 from citizenvoice.accounts.models import Role
-from citizenvoice.casework import services
+from citizenvoice.casework import appeals, services
 from citizenvoice.casework.models import AppealKind, Verdict
 from citizenvoice.extensions import db
 from citizenvoice.indicators.models import IndicatorNode
@@ -49,7 +49,7 @@ def _units_with_cases(make_point, make_user, count: int, code: str) -> list[int]
             "Open a second window", "Head of office", date(2026, 12, 31),
         )  # fmt: skip
         if index == 0:
-            services.file_appeal(
+            appeals.file_appeal(
                 official, cycle.id, AppealKind.RESULT, "The result misses our new window",
                 on=date(2026, 10, 20),
             )  # fmt: skip
