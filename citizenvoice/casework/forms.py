@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    FloatField,
     IntegerField,
     SelectField,
     StringField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from citizenvoice.core.forms import no_control_characters
+from citizenvoice.core.forms import NumberField, no_control_characters
 
 
 class ActionForm(FlaskForm):
@@ -100,7 +99,7 @@ class DecisionForm(FlaskForm):
             "or when no figure is wrong: the results are then recomputed as they stand."
         ),
     )
-    value = FloatField(
+    value = NumberField(
         _l("Corrected value"),
         validators=[Optional()],
         description=_l(
@@ -114,7 +113,7 @@ class DecisionForm(FlaskForm):
         if field.data and not (self.value.raw_data and str(self.value.raw_data[0]).strip()):
             raise ValidationError(_l("Enter the corrected value, or choose no figure."))
 
-    def validate_value(self, field: FloatField) -> None:
+    def validate_value(self, field: NumberField) -> None:
         if field.data is not None and not self.indicator_id.data:
             raise ValidationError(_l("Choose the figure this value corrects."))
 

@@ -1,12 +1,32 @@
 """Shared forms."""
 
+import math
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import FloatField, StringField
 from wtforms.validators import ValidationError
 
 
 class EmptyForm(FlaskForm):
     """A CSRF-protected button."""
+
+
+class NumberField(FloatField):
+    """A number as a person types it: finite only.
+
+    ``float()`` also reads "nan", "inf" and "1e309" (infinity); none is a figure anyone
+    reports, and a field without a range would pass them on to scores and the open data.
+    """
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        value = getattr(self, "data", None)
+        if isinstance(value, float) and not math.isfinite(value):
+            from flask_babel import lazy_gettext as _l
+
+            self.data = None
+            raise ValueError(_l("Enter a number."))
 
 
 def no_control_characters(_form: FlaskForm, field: StringField) -> None:

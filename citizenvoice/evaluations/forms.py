@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from citizenvoice.core.forms import no_control_characters
+from citizenvoice.core.forms import NumberField, no_control_characters
 from citizenvoice.indicators.models import SUBJECT_LABELS
 
 
@@ -19,7 +19,7 @@ class AssignmentForm(FlaskForm):
 
 
 class ScoreForm(FlaskForm):
-    score = FloatField(
+    score = NumberField(
         _l("Score (0–100)"),
         validators=[InputRequired(message=_l("Enter a score.")), NumberRange(0, 100)],
     )

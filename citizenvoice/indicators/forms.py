@@ -9,7 +9,6 @@ from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    FloatField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -25,7 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from citizenvoice.core.forms import no_control_characters
+from citizenvoice.core.forms import NumberField, no_control_characters
 from citizenvoice.indicators.models import (
     SUBJECT_LABELS,
     CycleKind,
@@ -129,7 +128,7 @@ class NodeForm(FlaskForm):
     name = StringField(_l("Name (English)"), validators=[DataRequired(), *TEXT])
     name_zh = StringField(_l("Name (Chinese)"), validators=[Optional(), *TEXT])
     parent_id = SelectField(_l("Category"), coerce=int)
-    weight = FloatField(
+    weight = NumberField(
         _l("Weight among its siblings (%)"), validators=[InputRequired(), NumberRange(0, 100)]
     )
     position = IntegerField(_l("Order"), default=0, validators=[Optional()])
@@ -145,7 +144,7 @@ class IndicatorForm(NodeForm):
     direction = SelectField(
         _l("Direction"), choices=[(k.value, v) for k, v in DIRECTION_LABELS.items()]
     )
-    target_value = FloatField(_l("Target value"), validators=[Optional()])
+    target_value = NumberField(_l("Target value"), validators=[Optional()])
     criteria_text = TextAreaField(
         _l("Criteria (JSON)"),
         default='{"kind": "direct"}',
@@ -187,7 +186,7 @@ for _subject in Subject:
     setattr(
         IndicatorForm,
         f"subject_{_subject.value}",
-        FloatField(SUBJECT_LABELS[_subject], validators=[Optional(), NumberRange(0, 100)]),
+        NumberField(SUBJECT_LABELS[_subject], validators=[Optional(), NumberRange(0, 100)]),
     )
 
 
@@ -202,8 +201,8 @@ class CommentForm(FlaskForm):
     body = TextAreaField(
         _l("Comment"), validators=[DataRequired(), Length(max=4000), no_control_characters]
     )
-    proposed_target = FloatField(_l("Propose a target"), validators=[Optional()])
-    proposed_weight = FloatField(
+    proposed_target = NumberField(_l("Propose a target"), validators=[Optional()])
+    proposed_weight = NumberField(
         _l("Propose a weight (%)"), validators=[Optional(), NumberRange(0, 100)]
     )
 
@@ -215,7 +214,7 @@ class DecisionForm(FlaskForm):
 
 
 class FigureForm(FlaskForm):
-    value = FloatField(_l("Value"), validators=[InputRequired(message=_l("Enter a number."))])
+    value = NumberField(_l("Value"), validators=[InputRequired(message=_l("Enter a number."))])
     note = TextAreaField(
         _l("Evidence notes"),
         validators=[DataRequired(), Length(max=4000), no_control_characters],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from citizenvoice.core.forms import no_control_characters
+from citizenvoice.core.forms import NumberField, no_control_characters
 from citizenvoice.inspections.models import CheckResult, ContactOutcome, VisitKind
 
 KIND_LABELS = {
@@ -100,7 +100,7 @@ class CompleteForm(FlaskForm):
 
 class VerifyForm(FlaskForm):
     figure_id = SelectField(_l("Self-reported figure"), coerce=int, validators=[InputRequired()])
-    verified_value = FloatField(_l("Verified value"), validators=[InputRequired()])
+    verified_value = NumberField(_l("Verified value"), validators=[InputRequired()])
     evidence_note = TextAreaField(
         _l("How the value was verified"),
         validators=[DataRequired(), Length(max=4000), no_control_characters],

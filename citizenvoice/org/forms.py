@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FloatField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from citizenvoice.core.forms import no_control_characters
+from citizenvoice.core.forms import NumberField, no_control_characters
 from citizenvoice.org.models import UnitKind
 
 KIND_LABELS = {
@@ -44,8 +44,8 @@ class PointForm(FlaskForm):
         validators=[Length(max=300), no_control_characters],
         description=_l("For example: mon-fri 08:30-12:00,13:30-17:30; sat 09:00-12:00"),
     )
-    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    latitude = NumberField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = NumberField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
     service_ids = SelectMultipleField(_l("Services offered here"), coerce=int)
 
 

@@ -75,13 +75,20 @@ def test_evidence_is_served_as_an_attachment(app, world) -> None:
     assert response.mimetype == "application/pdf"
 
 
-def test_a_disguised_upload_is_refused_beside_the_field(app, world) -> None:
+def figure_form(app, world: World):
+    """Unit A's official at the form of its reported figure, in a collecting cycle; the query
+    of that figure's versions."""
     x = world.extra
     x["cycle"].state = CycleState.COLLECTING
     db.session.commit()
     client = as_user(app, world, "official_a")
     url = f"/manage/indicators/cycles/{x['cycle'].id}/figures/{x['reported'].id}/{world.unit_a.id}"
     mine = select(SelfReportedFigure).where(SelfReportedFigure.indicator_id == x["reported"].id)
+    return client, url, mine
+
+
+def test_a_disguised_upload_is_refused_beside_the_field(app, world) -> None:
+    client, url, mine = figure_form(app, world)
     response = fresh(client).post(
         url,
         data={
@@ -207,3 +214,18 @@ def test_participants_page(app, world) -> None:
     db.session.commit()
     response = fresh(manager).post(url, data={"unit_ids": [world.unit_a.id]})
     assert "only change during planning" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("raw", ["NaN", "inf", "-Infinity", "1e309"])
+def test_a_figure_that_is_not_a_number_is_refused_beside_the_field(app, world, raw) -> None:
+    client, url, mine = figure_form(app, world)
+    response = fresh(client).post(url, data={"value": raw, "note": "Count"})
+    assert response.status_code == 200
+    assert "Enter a number." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [(f.value, f.version) for f in db.session.scalars(mine)] == [(97, 1)]
+    response = fresh(client).post(url, data={"value": "97.5", "note": "Count"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    versions = db.session.scalars(mine.order_by(SelfReportedFigure.id)).all()
+    assert [(f.value, f.version) for f in versions] == [(97, 1), (97.5, 2)]
