@@ -623,12 +623,16 @@ def get_plan_for(user: User, plan_id: int) -> ImprovementPlan:
     return plan
 
 
+#: Commitments listed on a public unit page (due first); the open data has all of them.
+PUBLIC_PLANS_SHOWN = 50
+
+
 def public_plans(unit_ids: set[int]) -> list[ImprovementPlan]:
     return list(
         db.session.scalars(
             select(ImprovementPlan)
             .where(ImprovementPlan.unit_id.in_(unit_ids))
-            .order_by(ImprovementPlan.due_on)
-            .limit(50)
+            .order_by(ImprovementPlan.due_on, ImprovementPlan.id)
+            .limit(PUBLIC_PLANS_SHOWN)
         )
     )

@@ -147,3 +147,28 @@ def test_commitments_are_documented(client: FlaskClient) -> None:
     assert set(schema["properties"]) == set(schema["required"])
     assert schema["properties"]["completed_on"]["format"] == "date"
     assert "commitments" in client.get("/api/v1/").get_json()["datasets"]
+
+
+def test_a_long_list_names_what_is_left_out_and_links_the_whole_list(
+    client: FlaskClient, published: dict[str, Any], make_unit: Any, make_user: Any,
+    make_cycle: Any, make_node: Any, monkeypatch: Any,
+) -> None:  # fmt: skip
+    from citizenvoice.casework import services as casework
+
+    _commitments(published, make_unit, make_user, make_cycle, make_node)
+    html = client.get("/units/bureau").get_data(as_text=True)
+    assert html.count("per cent done") == 3 and "due first of" not in html
+    monkeypatch.setattr(casework, "PUBLIC_PLANS_SHOWN", 2)
+    html = client.get("/units/bureau").get_data(as_text=True)
+    listed = re.search(r'<ul class="plans">(.*?)</ul>', html, re.S)
+    assert listed is not None
+    actions = [unescape(li).split(" — ")[0] for li in re.findall(r"<li>(.*?)</li>", listed[1])]
+    assert actions == ["Answer <b>letters</b> within 5 days", "Open a second window"]
+    assert "The 2 due first of 3 commitments are listed here" in html
+    links = re.findall(r'href="(/api/v1/commitments\?[^"]+)"', html)
+    assert [unescape(link) for link in links] == [
+        "/api/v1/commitments?unit=bureau",
+        "/api/v1/commitments?unit=bureau&format=csv",
+    ]
+    whole = client.get(unescape(links[0])).get_json()
+    assert whole["meta"]["total"] == 3 and len(whole["data"]) == 3
