@@ -67,9 +67,9 @@ EXPLANATIONS = {
 
 
 def error_response(status: int, message: str | None = None) -> tuple[Response | str, int]:
-    """Render an error as HTML or, under /api/, as JSON."""
+    """Render an error as HTML or, under /api/ and for the pages' ``….json`` data, as JSON."""
     title = str(TITLES.get(status, TITLES[500]))
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or request.path.endswith(".json"):
         return jsonify(error=title, status=status, detail=message), status
     explanation = message or str(EXPLANATIONS.get(status, EXPLANATIONS[500]))
     return render_template(

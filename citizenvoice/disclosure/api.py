@@ -119,14 +119,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _finish(response: Response, last_modified: datetime | None = None) -> Response:
+def conditional(
+    response: Response,
+    cache_control: str = "public, max-age=60",
+    last_modified: datetime | None = None,
+) -> Response:
+    """An ETag from the body and caching headers; 304 when the client already has it."""
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:40])
     if last_modified is not None:
         response.last_modified = last_modified.replace(microsecond=0)
-    response.headers["Cache-Control"] = "public, max-age=60"
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = cache_control
     response.make_conditional(request)
     return response
+
+
+def _finish(response: Response, last_modified: datetime | None = None) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return conditional(response, last_modified=last_modified)
 
 
 def _csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:

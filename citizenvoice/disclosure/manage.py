@@ -28,7 +28,7 @@ from citizenvoice.core.staff_menu import MenuItem, register
 from citizenvoice.disclosure import charts, monitoring
 from citizenvoice.disclosure import services as disclosure
 from citizenvoice.disclosure.labels import LEVEL_LABELS, SOURCE_LABELS, STATUS_LABELS
-from citizenvoice.disclosure.views import chart_json, current_lang, json_not_found, min_sample
+from citizenvoice.disclosure.views import chart_json, current_lang, min_sample
 from citizenvoice.extensions import db
 from citizenvoice.indicators.models import (
     Cycle,
@@ -69,18 +69,10 @@ def scope() -> set[int] | None:
     return set()
 
 
-def _allowed_unit(code: str) -> Unit | None:
-    """The unit if the current user may watch it; None when it is unknown or out of scope."""
+def _unit_or_404(code: str) -> Unit:
     unit = db.session.scalar(select(Unit).where(Unit.code == code))
     allowed = scope()
     if unit is None or (allowed is not None and unit.id not in allowed):
-        return None
-    return unit
-
-
-def _unit_or_404(code: str) -> Unit:
-    unit = _allowed_unit(code)
-    if unit is None:
         abort(404)
     return unit
 
@@ -242,20 +234,14 @@ def index() -> Any:
     return render_template("disclosure/manage/index.html", units=list(db.session.scalars(query)))
 
 
-def _wanted_cycle(cycles: list[Cycle]) -> tuple[bool, Cycle | None]:
-    """Whether ``?cycle=`` names one of these live cycles (or none), and it or the latest."""
-    wanted = request.args.get("cycle", "", type=str)
-    if not wanted:
-        return True, cycles[0] if cycles else None
-    cycle = next((c for c in cycles if c.code == wanted), None)
-    return cycle is not None, cycle
-
-
 def _chosen_cycle(unit: Unit) -> tuple[list[Cycle], Cycle | None]:
     """The unit's live cycles and the one asked for (``?cycle=``; the latest by default)."""
     cycles = live_cycles(unit.id)
-    is_known, cycle = _wanted_cycle(cycles)
-    if not is_known:
+    wanted = request.args.get("cycle", "", type=str)
+    if not wanted:
+        return cycles, cycles[0] if cycles else None
+    cycle = next((c for c in cycles if c.code == wanted), None)
+    if cycle is None:
         abort(404)
     return cycles, cycle
 
@@ -355,12 +341,8 @@ def unit(code: str) -> Any:
 @bp.get("/units/<code>/charts.json")
 def unit_charts(code: str) -> Any:
     """The dashboard's progress charts as JSON: the page's scope, unknown or refused is 404."""
-    unit = _allowed_unit(code)
-    if unit is None:
-        return json_not_found("no such unit")
-    is_known, cycle = _wanted_cycle(live_cycles(unit.id))
-    if not is_known:
-        return json_not_found("no such live cycle")
+    unit = _unit_or_404(code)
+    _cycles, cycle = _chosen_cycle(unit)
     if cycle is None:
         return chart_json({}, is_public=False)
     points = disclosure.point_ids(disclosure.subtree_ids(unit.id))

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from citizenvoice.core.errors import TITLES
 from citizenvoice.disclosure import breakdowns, charts, services
-from citizenvoice.disclosure.api import dumps
+from citizenvoice.disclosure.api import conditional, dumps
 from citizenvoice.disclosure.labels import (
     DIRECTION_LABELS,
     FUNNEL_LABELS,
@@ -156,17 +154,9 @@ class PageCharts:
 def chart_json(figures: dict[str, charts.Figure], *, is_public: bool = True) -> Response:
     """``{"charts": {name: figure}}`` as JSON, with an ETag (304 on If-None-Match)."""
     response = Response(dumps({"charts": figures}), mimetype="application/json")
-    response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:40])
     # Figure titles follow the language, which may come from the cookie or the browser.
     response.vary.update(("Accept-Language", "Cookie"))
-    response.headers["Cache-Control"] = "public, max-age=60" if is_public else "no-store"
-    response.make_conditional(request)
-    return response
-
-
-def json_not_found(detail: str) -> tuple[Response, int]:
-    """The open data's 404 answer, for the JSON routes outside /api/."""
-    return jsonify(error=str(TITLES[404]), status=404, detail=detail), 404
+    return conditional(response, "public, max-age=60" if is_public else "no-store")
 
 
 def _window_total(days: list[Any], months: list[services.Period]) -> services.Period:
@@ -250,9 +240,7 @@ def unit(code: str) -> Any:
 @bp.route("/units/<code>/charts.json")
 def unit_charts(code: str) -> Any:
     """The unit page's chart figures as JSON (static/js/charts.js draws them)."""
-    unit = services.active_unit(code)
-    if unit is None:
-        return json_not_found("no such unit")
+    unit = _active_unit_or_404(code)
     points = services.point_ids(services.subtree_ids(unit.id))
     return chart_json(unit_figures(unit, services.published_cycles(), points).figures)
 
@@ -328,10 +316,7 @@ def point(code: str) -> Any:
 @bp.route("/points/<code>/charts.json")
 def point_charts(code: str) -> Any:
     """The service point page's chart figures as JSON."""
-    point = services.active_point(code)
-    if point is None:
-        return json_not_found("no such service point")
-    return chart_json(point_figures(point).figures)
+    return chart_json(point_figures(_active_point_or_404(code)).figures)
 
 
 @bp.route("/points/<code>/comments")
@@ -359,16 +344,11 @@ def search() -> Any:
     return render_template("disclosure/search.html", term=term, results=results)
 
 
-def _chosen_published() -> tuple[bool, services.PublishedCycle | None]:
-    """Whether ``?cycle=`` names a published cycle (or none), and that cycle or the latest."""
+def _cycle_or_404() -> services.PublishedCycle | None:
+    """The published cycle ``?cycle=`` names, or the latest; 404 for any other code."""
     code = request.args.get("cycle", "", type=str)
     published = services.published_cycle(code)
-    return not (code and published is None), published
-
-
-def _cycle_or_404() -> services.PublishedCycle | None:
-    is_known, published = _chosen_published()
-    if not is_known:
+    if code and published is None:
         abort(404)
     return published
 
@@ -443,10 +423,7 @@ def compare() -> Any:
 @bp.route("/compare/charts.json")
 def compare_charts() -> Any:
     """The compare page's funnel plot as JSON; an unknown or unpublished cycle is a 404."""
-    is_known, published = _chosen_published()
-    if not is_known:
-        return json_not_found("no such published cycle")
-    return chart_json(compare_figures(published).figures)
+    return chart_json(compare_figures(_cycle_or_404()).figures)
 
 
 @bp.route("/methodology")
