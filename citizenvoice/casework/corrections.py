@@ -20,6 +20,7 @@ from citizenvoice.casework.models import Appeal, AppealKind
 from citizenvoice.core.db import utcnow
 from citizenvoice.core.errors import DomainError
 from citizenvoice.extensions import db
+from citizenvoice.indicators.figures import add_version
 from citizenvoice.indicators.models import DataSource, IndicatorNode, SelfReportedFigure
 
 
@@ -108,17 +109,12 @@ def record_correction(
     appeal: Appeal, figure: SelfReportedFigure, value: float, reviewer_id: int
 ) -> SelfReportedFigure:
     """Supersede the unit's figure by the corrected value (both kept; flushes)."""
-    now = utcnow()
-    figure.is_superseded, figure.superseded_at = True, now
-    db.session.flush()
-    corrected = SelfReportedFigure(
+    corrected = add_version(
+        figure, utcnow(),
         cycle_id=figure.cycle_id, unit_id=figure.unit_id, indicator_id=figure.indicator_id,
         value=value, note=f"Corrected on appeal {appeal.id}: {appeal.decision_reasons}",
-        submitted_by_id=reviewer_id, submitted_at=now, is_late=figure.is_late,
-        version=figure.version + 1,
+        submitted_by_id=reviewer_id, is_late=figure.is_late,
     )  # fmt: skip
-    db.session.add(corrected)
-    db.session.flush()
     record_event(
         "figure.corrected", "self_reported_figures", corrected.id, figure.unit_id,
         appeal_id=appeal.id, indicator_id=figure.indicator_id, reported=figure.value,

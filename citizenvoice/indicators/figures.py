@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -133,6 +135,21 @@ def figure_history(cycle: Cycle, unit_ids: set[int] | None = None) -> list[SelfR
     return list(db.session.scalars(query.order_by(*order)))
 
 
+def add_version(
+    previous: SelfReportedFigure | None, now: datetime, **fields: Any
+) -> SelfReportedFigure:
+    """A unit's figure as a new version (flushed); the previous one is kept, marked superseded."""
+    if previous is not None:
+        previous.is_superseded, previous.superseded_at = True, now
+        db.session.flush()
+    figure = SelfReportedFigure(
+        submitted_at=now, version=previous.version + 1 if previous else 1, **fields
+    )
+    db.session.add(figure)
+    db.session.flush()
+    return figure
+
+
 def submit_figure(
     indicator: IndicatorNode,
     unit_id: int,
@@ -150,18 +167,11 @@ def submit_figure(
         raise InvalidTransition(_l("Figures are reported while the cycle is collecting."))
     checked = [(u, *check_upload(u)) for u in uploads if u.filename]
     now = utcnow()
-    previous = current_figure(cycle, unit_id, indicator.id)
-    if previous is not None:
-        previous.is_superseded, previous.superseded_at = True, now
-        db.session.flush()
-    figure = SelfReportedFigure(
+    figure = add_version(
+        current_figure(cycle, unit_id, indicator.id), now,
         cycle_id=cycle.id, unit_id=unit_id, indicator_id=indicator.id, value=value,
-        note=note.strip(), submitted_by_id=user_id, submitted_at=now,
-        is_late=now > cycle.self_report_deadline,
-        version=previous.version + 1 if previous else 1,
+        note=note.strip(), submitted_by_id=user_id, is_late=now > cycle.self_report_deadline,
     )  # fmt: skip
-    db.session.add(figure)
-    db.session.flush()
     folder = evidence_folder(upload_root) if checked else None
     for upload, clean, extension, content_type in checked:
         assert folder is not None
