@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -100,16 +101,19 @@ def _common() -> dict[str, Any]:
     }
 
 
-def _month_chart(months: list[services.Period], title: str) -> tuple[dict[str, Any], list[Any]]:
-    rows = [(m, m.index(min_sample())) for m in months]
-    figure = charts.interval_series(
+def _month_rows(months: list[services.Period]) -> list[Any]:
+    """Each month shown with its satisfaction index (the table and the chart)."""
+    return [(m, m.index(min_sample())) for m in months]
+
+
+def _month_chart(rows: list[Any], title: str) -> charts.Figure:
+    return charts.interval_series(
         [charts.Point(m.key, i.value, i.lower, i.upper, m.n) for m, i in rows],
         title=title,
         y_title=_("Satisfaction index (0–100)"),
         x_title=_("Month"),
         hover_n=_("ratings"),
     )
-    return figure, rows
 
 
 def _level_chart(total: services.Period, title: str) -> dict[str, Any]:
@@ -145,10 +149,15 @@ def units() -> Any:
 
 @dataclass(frozen=True)
 class PageCharts:
-    """A page's chart figures (also served as JSON) and the rows of their tables."""
+    """The rows of a page's tables, and how to build its chart figures from them: only its
+    charts.json builds the figures, the page itself shows the tables."""
 
-    figures: dict[str, charts.Figure]
     rows: dict[str, Any]
+    build: Callable[[], dict[str, charts.Figure]]
+
+    @property
+    def figures(self) -> dict[str, charts.Figure]:
+        return self.build()
 
 
 def chart_json(figures: dict[str, charts.Figure], *, is_public: bool = True) -> Response:
@@ -190,20 +199,22 @@ def unit_figures(
     trend = services.unit_trend(unit, cycles)
     days = services.daily_rollups(points)
     months = _months_window(days)
-    month_figure, month_rows = _month_chart(months, _("Citizen satisfaction by month"))
+    month_rows = _month_rows(months)
     total = _window_total(days, months)
-    figures = {
-        "trend": _trend_chart(trend),
-        "months": month_figure,
-        "levels": _level_chart(total, _("Answers by level")),
-    }
     rows = {
         "trend": trend,
         "month_rows": month_rows,
         "total": total,
         "month_keys": [m.key for m in months],
     }
-    return PageCharts(figures, rows)
+    return PageCharts(
+        rows,
+        lambda: {
+            "trend": _trend_chart(trend),
+            "months": _month_chart(month_rows, _("Citizen satisfaction by month")),
+            "levels": _level_chart(total, _("Answers by level")),
+        },
+    )
 
 
 @bp.route("/units/<code>")
@@ -275,29 +286,31 @@ def point_figures(point: ServicePoint) -> PageCharts:
     """The service point page's charts: the months shown, answers by level, busy hours."""
     days = services.daily_rollups([point.id])
     months = _months_window(days)
-    month_figure, month_rows = _month_chart(months, _("Ratings over time"))
+    month_rows = _month_rows(months)
     total = _window_total(days, months)
     busy = breakdowns.busy_hours(point.id, city_utc_offset())
     labels = [f"{h:02d}:00–{h + 1:02d}:00" for h in busy.hours]
     grid = [[busy.count(day, hour) for day in range(1, 8)] for hour in busy.hours]
-    figures = {
-        "months": month_figure,
-        "levels": _level_chart(total, _("Distribution of answers")),
-        "hours": charts.heatmap(
-            [str(label) for label in WEEKDAY_LABELS],
-            labels,
-            grid,
-            title=_("Ratings by hour of the week"),
-            hover_n=_("ratings"),
-        ),
-    }
     rows = {
         "month_rows": month_rows,
         "total": total,
         "busy": busy,
         "busy_rows": list(zip(labels, grid, strict=True)),
     }
-    return PageCharts(figures, rows)
+    return PageCharts(
+        rows,
+        lambda: {
+            "months": _month_chart(month_rows, _("Ratings over time")),
+            "levels": _level_chart(total, _("Distribution of answers")),
+            "hours": charts.heatmap(
+                [str(label) for label in WEEKDAY_LABELS],
+                labels,
+                grid,
+                title=_("Ratings by hour of the week"),
+                hover_n=_("ratings"),
+            ),
+        },
+    )
 
 
 @bp.route("/points/<code>")
@@ -390,7 +403,7 @@ def _funnel_chart(points: list[Any], mean: float | None, curve: list[Any]) -> ch
 def compare_figures(published: services.PublishedCycle | None) -> PageCharts:
     """The compare page's funnel plot of a published cycle (nothing when none is published)."""
     if published is None:
-        return PageCharts({}, {"points": [], "plot": None})
+        return PageCharts({"points": [], "plot": None}, dict)
     units = published.data.get("units", [])
     names = _unit_names(published)
     plot = funnel_plot(
@@ -403,8 +416,10 @@ def compare_figures(published: services.PublishedCycle | None) -> PageCharts:
         (p, names.get(p.key, p.key))
         for p in sorted(plot.points, key=lambda p: names.get(p.key, p.key))
     ]
-    figures = {"funnel": _funnel_chart(points, plot.mean, list(plot.curve))}
-    return PageCharts(figures, {"points": points, "plot": plot})
+    return PageCharts(
+        {"points": points, "plot": plot},
+        lambda: {"funnel": _funnel_chart(points, plot.mean, list(plot.curve))},
+    )
 
 
 @bp.route("/compare")
