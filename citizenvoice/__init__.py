@@ -138,6 +138,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     _configure(app, config)
+    from citizenvoice.surveys.edge import RatingIntake
+
+    # Inside ProxyFix, so that the edge sees the client address as the views do.
+    app.wsgi_app = RatingIntake(app, app.wsgi_app)  # type: ignore[method-assign]
     if app.config["PROXY_COUNT"]:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

@@ -56,6 +56,7 @@ from citizenvoice.core.errors import Forbidden, InvalidTransition, NotFound
 from citizenvoice.extensions import db
 from citizenvoice.mail.models import OutboxMessage
 from citizenvoice.org.models import Unit
+from citizenvoice.surveys.intake import Cursor
 from citizenvoice.surveys.models import Rating, SurveyVersion
 
 DEFAULT_ACKNOWLEDGE_DAYS = 1
@@ -203,41 +204,67 @@ def opening_reason(
     return case_reason(rating.overall, integrity, bool(rating.comment), rating.has_contact)
 
 
-def open_case(rating_id: int, unit_id: int, reason: CaseReason, opened_at: datetime) -> int:
+INSERT_CASE = (
+    "INSERT INTO cases (rating_id, unit_id, reason, status, opened_at, acknowledge_due,"
+    " resolve_due, what_changed, public_reply, private_reply, reopen_count, language)"
+    " VALUES (:rating_id, :unit_id, :reason, :status, :opened_at, :acknowledge_due,"
+    " :resolve_due, '', '', '', 0, :language) RETURNING id"
+)
+INSERT_NOTIFICATION = (
+    "INSERT INTO case_notifications (unit_id, for_inspectors, case_id, kind, created_at)"
+    " VALUES (:unit_id, :for_inspectors, :case_id, :kind, :created_at)"
+)
+
+
+def open_case(
+    rating_id: int,
+    unit_id: int,
+    reason: CaseReason,
+    opened_at: datetime,
+    cursor: Cursor | None = None,
+    language: str | None = None,
+    due: tuple[date, date] | None = None,
+) -> int:
     """Open the case of a freshly stored rating; returns its id (flushes nothing).
 
-    Written with plain INSERTs in the rating's own transaction, on the submission path: the
-    opening is the system's, not a staff member's, so it adds no entry to the audit chain
-    (every later staff change of the case does). The e-mail telling the unit's officials (and
-    the inspectors, for integrity reports) goes into the outbox in the same transaction.
+    Written with plain INSERTs in the rating's own transaction (``cursor``'s, the session's by
+    default), on the submission path: the opening is the system's, not a staff member's, so it
+    adds no entry to the audit chain (every later staff change of the case does). The e-mail
+    telling the unit's officials (and the inspectors, for integrity reports) goes into the
+    outbox in the same transaction, which must then be the session's. ``language`` is the
+    citizen's (by default the current request's); ``due``: the deadlines, when the caller has
+    read them already (:func:`deadlines`).
     """
-    ack_due, resolve_due = deadlines(unit_id, opened_at.date())
-    connection = db.session.connection()
-    case_id = connection.execute(
-        insert(Case).returning(Case.id),
+    ack_due, resolve_due = due or deadlines(unit_id, opened_at.date())
+    cursor = cursor or Cursor()
+    found = cursor.first(
+        INSERT_CASE,
         {
             "rating_id": rating_id,
             "unit_id": unit_id,
-            "reason": reason,
+            "reason": reason.name,  # enum columns hold the member's name
+            "status": CaseStatus.OPEN.name,
             "opened_at": opened_at,
             "acknowledge_due": ack_due,
             "resolve_due": resolve_due,
-            "language": _citizen_language(),
+            "language": language or _citizen_language(),
         },
-    ).scalar_one()
+    )
+    case_id = int(found[0])
     notices = [{"unit_id": unit_id, "case_id": case_id, "kind": "opened", "for_inspectors": False}]
     if reason is CaseReason.INTEGRITY:
         notices.append(
             {"unit_id": None, "case_id": case_id, "kind": "integrity", "for_inspectors": True}
         )
-    connection.execute(
-        insert(Notification),
-        [{**notice, "created_at": opened_at} for notice in notices],
+    cursor.execute_many(
+        INSERT_NOTIFICATION, [{**notice, "created_at": opened_at} for notice in notices]
     )
     mails = [row for notice in notices for row in _notice_mails(notice, unit_id)]
     if mails:
-        connection.execute(insert(OutboxMessage), mails)
-    return int(case_id)
+        if not cursor.is_session_bound:
+            raise RuntimeError("the outbox is written in the session's transaction only")
+        db.session.connection().execute(insert(OutboxMessage), mails)
+    return case_id
 
 
 def _notice_mails(notice: dict[str, Any], case_unit_id: int) -> list[dict[str, Any]]:

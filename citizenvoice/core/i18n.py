@@ -12,6 +12,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, current_app, g, has_request_context, request
+from werkzeug.datastructures import LanguageAccept
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 LANG_COOKIE = "lang"
@@ -21,14 +22,24 @@ LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
 def select_locale() -> str:
     if not has_request_context():  # the CLI speaks the default language
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    languages: list[str] = current_app.config["LANGUAGES"]
-    asked = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    return choose_language(
+        request.args.get("lang") or request.cookies.get(LANG_COOKIE),
+        request.accept_languages,
+        current_app.config["LANGUAGES"],
+        str(current_app.config["BABEL_DEFAULT_LOCALE"]),
+    )
+
+
+def choose_language(
+    asked: str | None, accepted: LanguageAccept, languages: list[str], default: str
+) -> str:
+    """The language of a request: asked for (``?lang=`` or the cookie), else the browser's."""
     if asked in languages:
-        return asked
-    best = request.accept_languages.best_match([*languages, "zh-CN", "zh-Hans"])
+        return str(asked)
+    best = accepted.best_match([*languages, "zh-CN", "zh-Hans"])
     if best and best.lower().startswith("zh"):
         return "zh"
-    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return best or default
 
 
 def translation_directories() -> list[str]:

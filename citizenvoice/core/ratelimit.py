@@ -22,9 +22,13 @@ if TYPE_CHECKING:
 
 def client_key() -> str:
     """A keyed hash of the client address (after ProxyFix, when configured)."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    addr = (request.remote_addr or "unknown").encode()
-    return "c:" + hmac.new(secret, addr, hashlib.sha256).hexdigest()[:32]
+    return client_key_for(str(current_app.config["SECRET_KEY"]), request.remote_addr)
+
+
+def client_key_for(secret: str, address: str | None) -> str:
+    """:func:`client_key` of a given secret and address."""
+    addr = (address or "unknown").encode()
+    return "c:" + hmac.new(secret.encode(), addr, hashlib.sha256).hexdigest()[:32]
 
 
 def keyed(value: str, purpose: str) -> str:
@@ -63,13 +67,18 @@ class DirectLimits:
         self._failed: object | None = None
         self._retry_at = 0.0
 
-    def allow(self, checks: Iterable[tuple[str, str, str]]) -> bool:
-        """Count one request against each (limit, scope, key); False once one is exceeded."""
+    def allow(self, checks: Iterable[tuple[str, str, str]], prefix: str | None = None) -> bool:
+        """Count one request against each (limit, scope, key); False once one is exceeded.
+
+        ``prefix`` is the app's ``RATELIMIT_KEY_PREFIX``, read from the current app when not
+        given.
+        """
         from citizenvoice.extensions import limiter
 
         if not limiter.enabled:
             return True
-        prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
+        if prefix is None:
+            prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
         strategy = self._strategy(limiter)
         items = [(_parsed(limit), (prefix, key, scope)) for limit, scope, key in checks]
         try:
@@ -82,7 +91,7 @@ class DirectLimits:
             if strategy is self._fallback:
                 raise
             self._fall_back(strategy)
-            return self.allow(checks)
+            return self.allow(checks, prefix)
 
     def _strategy(self, limiter: Limiter) -> RateLimiter:
         if self._fallback is None or self._failed is not limiter.storage:

@@ -23,17 +23,27 @@ CSP = "; ".join(
 )
 
 
+#: The headers every response carries (a view may bring its own policy, see below).
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    for name, value in SECURITY_HEADERS:
+        if name == "Content-Security-Policy":
+            headers.setdefault(name, value)
+        else:
+            headers[name] = value
     if "frame-ancestors" not in headers["Content-Security-Policy"]:
         # A view's own policy (sandboxed downloads) must still forbid framing.
         headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "same-origin"
-    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.path.startswith(("/manage", "/login")):
         headers["Cache-Control"] = "no-store"
     return response

@@ -15,22 +15,16 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError
 
 from citizenvoice.extensions import db
 from citizenvoice.integrity.masking import mask_personal_data
-from citizenvoice.surveys.models import (
-    FlagKind,
-    QuestionKind,
-    RatingContact,
-    RatingFlag,
-)
+from citizenvoice.surveys.models import FlagKind, FlagStatus, QuestionKind
 from citizenvoice.surveys.qr import TOKEN_ALPHABET
 
 FOLLOW_UP_LENGTH = 16
@@ -96,14 +90,19 @@ class Stored:
 # session's transaction: SQLAlchemy's per-statement work (compiling, caching, result objects)
 # costs more than SQLite's whole INSERT. PostgreSQL's driver takes ``%(name)s`` instead.
 
+#: A rating counts unless it has a flag already or its device gave a counted rating at the
+#: point since ``:since`` (checked in the INSERT itself, in the write transaction).
 INSERT_RATING = (
     "INSERT INTO ratings (service_point_id, service_id, survey_version_id, overall, created_at,"
     " is_verified, is_counted, has_contact, comment, comment_masked, follow_up_code, device_hash,"
     " ip_hash, answered_seconds, nonce, ticket_id, kiosk_id, client_id)"
     " VALUES (:service_point_id, :service_id, :survey_version_id, :overall, :created_at,"
-    " :is_verified, :is_counted, :has_contact, :comment, :comment_masked, :follow_up_code,"
+    " :is_verified, :is_counted AND NOT EXISTS (SELECT 1 FROM ratings AS earlier"
+    " WHERE earlier.device_hash = :device_hash AND earlier.service_point_id = :service_point_id"
+    " AND earlier.created_at >= :since AND earlier.is_counted),"
+    " :has_contact, :comment, :comment_masked, :follow_up_code,"
     " :device_hash, :ip_hash, :answered_seconds, :nonce, :ticket_id, :kiosk_id, :client_id)"
-    " ON CONFLICT (nonce) DO NOTHING RETURNING id"
+    " ON CONFLICT (nonce) DO NOTHING RETURNING id, is_counted"
 )
 INSERT_ANSWER = (
     "INSERT INTO rating_answers (rating_id, question_id, value) VALUES (:rating_id, :question_id,"
@@ -136,6 +135,14 @@ REPEAT_DEVICE = (
     " LIMIT 1"
 )
 DEVICE_TURN = "SELECT pg_advisory_xact_lock(:key)"
+INSERT_CONTACT = (
+    "INSERT INTO rating_contacts (rating_id, name, details, consented_at)"
+    " VALUES (:rating_id, :name, :details, :consented_at)"
+)
+INSERT_FLAG = (
+    "INSERT INTO rating_flags (rating_id, kind, status, created_at, reason)"
+    " VALUES (:rating_id, :kind, :status, :created_at, '')"
+)
 POINT_OFFERS = (
     "SELECT 1 FROM service_point_services WHERE service_point_id = :point AND service_id = :service"
 )
@@ -148,8 +155,9 @@ def _for_driver(statement: str, dialect: str) -> str:
     return _PYFORMAT.sub(r"%(\1)s", statement) if dialect == "postgresql" else statement
 
 
-#: The parameters of the statements above that hold a datetime.
-_TIME_PARAMETERS = frozenset({"created_at", "since"})
+#: The parameters of the statements above that hold a datetime, and those that hold a date.
+_TIME_PARAMETERS = frozenset({"created_at", "since", "opened_at", "consented_at"})
+_DAY_PARAMETERS = frozenset({"acknowledge_due", "resolve_due"})
 
 
 def sqlite_time(value: datetime) -> str:
@@ -158,13 +166,31 @@ def sqlite_time(value: datetime) -> str:
 
 
 class Cursor:
-    """The driver's cursor on the session's connection (its transaction begins if need be)."""
+    """The driver's cursor on one connection, inside that connection's transaction.
 
-    def __init__(self) -> None:
-        connection = db.session.connection()
-        self.dialect = connection.dialect.name
-        self._errors: type[Exception] = connection.dialect.loaded_dbapi.Error
-        self._cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    Without arguments: the session's connection (its transaction begins if need be). The
+    rating intake at the WSGI edge passes a pooled driver connection of its own instead.
+    """
+
+    def __init__(
+        self,
+        connection: Any = None,
+        dialect: str | None = None,
+        begin: Callable[[], None] | None = None,
+    ) -> None:
+        #: Whether the ORM session owns the connection (its pending changes are flushed first).
+        self.is_session_bound = connection is None
+        #: Starts the write transaction of a connection that reads in autocommit before it
+        #: writes (see :meth:`begin_writes`).
+        self._begin = begin
+        if connection is None:
+            bound = db.session.connection()
+            dialect = bound.dialect.name
+            connection = bound.connection.driver_connection
+        assert dialect is not None
+        self.dialect = dialect
+        self._errors: type[Exception] = _driver_errors(dialect)
+        self._cursor = connection.cursor()
 
     def _params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """SQLite's driver is given times and days as the text SQLAlchemy stores for them."""
@@ -175,6 +201,8 @@ class Cursor:
             converted[name] = sqlite_time(params[name])
         if "day" in params:
             converted["day"] = params["day"].isoformat()
+        for name in _DAY_PARAMETERS.intersection(params):
+            converted[name] = params[name].isoformat()
         return converted
 
     def execute(self, statement: str, params: Mapping[str, Any]) -> Any:
@@ -199,6 +227,25 @@ class Cursor:
 
     def first(self, statement: str, params: Mapping[str, Any]) -> Any:
         return self.execute(statement, params).fetchone()
+
+    def begin_writes(self) -> None:
+        """Start the write transaction now if the connection's owner asked to be told (the
+        session's has begun already): everything before the first write stays outside it."""
+        if self._begin is not None:
+            begin, self._begin = self._begin, None
+            begin()
+
+
+@functools.lru_cache(maxsize=4)
+def _driver_errors(dialect: str) -> type[Exception]:
+    """The base class of the driver's errors (PEP 249 ``Error``)."""
+    if dialect == "sqlite":
+        import sqlite3
+
+        return sqlite3.Error
+    import psycopg
+
+    return psycopg.Error
 
 
 # ---- rollups ---------------------------------------------------------------------------------
@@ -247,18 +294,17 @@ def point_offers(point_id: int, service_id: int, cursor: Cursor | None = None) -
     return (cursor or Cursor()).first(POINT_OFFERS, params) is not None
 
 
-def is_repeat_device(
-    point_id: int, device_hash: str, since: datetime, cursor: Cursor | None = None
-) -> bool:
-    """Whether this device already gave a counted rating at the point since ``since``.
-
-    On PostgreSQL two submissions of one device at one point take turns (a lock held until
-    the commit), so that the second sees the first; SQLite's writers take turns anyway.
-    """
-    cursor = cursor or Cursor()
+def take_device_turn(point_id: int, device_hash: str, cursor: Cursor) -> None:
+    """On PostgreSQL two submissions of one device at one point take turns (a lock held until
+    the commit), so that the second sees the first; SQLite's writers take turns anyway."""
     if cursor.dialect == "postgresql":
         digest = hashlib.blake2b(f"{point_id}:{device_hash}".encode(), digest_size=8).digest()
         cursor.first(DEVICE_TURN, {"key": int.from_bytes(digest, "big", signed=True)})
+
+
+def is_repeat_device(point_id: int, device_hash: str, since: datetime, cursor: Cursor) -> bool:
+    """Whether this device already gave a counted rating at the point since ``since`` (after
+    :func:`take_device_turn`)."""
     params = {"device_hash": device_hash, "service_point_id": point_id, "since": since}
     return cursor.first(REPEAT_DEVICE, params) is not None
 
@@ -275,15 +321,18 @@ def store(
     flags: list[FlagKind],
     contact: tuple[str, str] | None,
     cursor: Cursor | None = None,
+    repeat_since: datetime | None = None,
 ) -> Stored:
     """Insert one checked rating with its answers, contact and flags (not yet counted).
 
-    ``values`` holds the rating's own columns (overall, created_at, comment, nonce, …). A nonce
-    that is already stored inserts nothing and returns ``Stored(id=None)``; a used ticket or a
-    repeated kiosk id raises IntegrityError (the database decides, not a check before).
-    :func:`count_stored` then adds it to the rollups.
+    ``values`` holds the rating's own columns (overall, created_at, comment, nonce, …). A
+    rating whose device gave a counted rating at the point since ``repeat_since`` is flagged
+    as a duplicate device. A nonce that is already stored inserts nothing and returns
+    ``Stored(id=None)``; a used ticket or a repeated kiosk id raises IntegrityError (the
+    database decides, not a check before). :func:`count_stored` then adds it to the rollups.
     """
     comment = values.get("comment")
+    flags = list(flags)
     row = {
         "service_point_id": point_id,
         "survey_version_id": version.id,
@@ -301,27 +350,35 @@ def store(
         "kiosk_id": None,
         "client_id": None,
         **values,
-        "is_counted": not flags,
+        "since": repeat_since,
     }
-    db.session.flush()
     cursor = cursor or Cursor()
+    if cursor.is_session_bound:
+        db.session.flush()
+    cursor.begin_writes()
+    device = row["device_hash"]
+    if device is not None and repeat_since is not None:
+        take_device_turn(point_id, device, cursor)
+        # A flagged rating does not count anyway: whether the device repeats is asked apart.
+        if flags and is_repeat_device(point_id, device, repeat_since, cursor):
+            flags.append(FlagKind.DUPLICATE_DEVICE)
+    row["is_counted"] = not flags
     found = cursor.first(INSERT_RATING, row)
-    rating_id = found[0] if found else None
-    stored = Stored(
-        rating_id, row["nonce"], row["follow_up_code"], row["is_counted"], row["created_at"]
-    )
-    if rating_id is None:
-        return stored
+    if found is None:
+        return Stored(None, row["nonce"], row["follow_up_code"], False, row["created_at"])
+    rating_id, is_counted = found[0], bool(found[1])
+    if not flags and not is_counted:
+        flags.append(FlagKind.DUPLICATE_DEVICE)
+    stored = Stored(rating_id, row["nonce"], row["follow_up_code"], is_counted, row["created_at"])
     if answers:
         cursor.execute_many(
             INSERT_ANSWER,
             [{"rating_id": rating_id, "question_id": q, "value": v} for q, v in answers.items()],
         )
-    connection = db.session.connection()
     if contact is not None:
         name, details = contact
-        connection.execute(
-            insert(RatingContact),
+        cursor.execute(
+            INSERT_CONTACT,
             {
                 "rating_id": rating_id,
                 "name": name,
@@ -330,10 +387,15 @@ def store(
             },
         )
     if flags:
-        connection.execute(
-            insert(RatingFlag),
+        cursor.execute_many(
+            INSERT_FLAG,
             [
-                {"rating_id": rating_id, "kind": kind, "created_at": row["created_at"]}
+                {
+                    "rating_id": rating_id,
+                    "kind": kind.name,  # enum columns hold the member's name
+                    "status": FlagStatus.OPEN.name,
+                    "created_at": row["created_at"],
+                }
                 for kind in flags
             ],
         )

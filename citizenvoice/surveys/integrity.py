@@ -6,6 +6,7 @@ the day's salt, and the device cookie is a signed random id that is hashed befor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
 
@@ -29,13 +30,27 @@ MIN_SECONDS = 3.0
 FORM_TOKEN_MAX_AGE = 7 * 24 * 3600
 
 
+# The pure functions below take the secret key as an argument: the rating intake at the WSGI
+# edge (``surveys.edge``) calls them without a request; the request-bound ones pass the app's.
+
+
+@functools.lru_cache(maxsize=16)
+def serializer_for(secret: str, purpose: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=f"surveys.{purpose}")
+
+
 def _serializer(purpose: str) -> URLSafeSerializer:
-    return URLSafeSerializer(str(current_app.config["SECRET_KEY"]), salt=f"surveys.{purpose}")
+    return serializer_for(str(current_app.config["SECRET_KEY"]), purpose)
+
+
+def keyed_with(secret: str, value: str, purpose: str, extra: str = "") -> str:
+    """A keyed hash of ``value`` for ``purpose`` (``extra``: a salt such as the day's)."""
+    key = f"{secret}:{extra}".encode()
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _keyed(value: str, purpose: str, extra: str = "") -> str:
-    secret = f"{current_app.config['SECRET_KEY']}:{extra}".encode()
-    return hmac.new(secret, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+    return keyed_with(str(current_app.config["SECRET_KEY"]), value, purpose, extra)
 
 
 # ---- form token: a one-time nonce and the time the form was shown ----------------------------
@@ -64,10 +79,15 @@ def issue_form_token(
 
 def read_form_token(value: str | None) -> FormToken | None:
     """The nonce and issue time of a genuine, unexpired form token; None otherwise."""
+    return parse_form_token(str(current_app.config["SECRET_KEY"]), value, time.time())
+
+
+def parse_form_token(secret: str, value: str | None, now: float) -> FormToken | None:
+    """:func:`read_form_token` with the secret key and the current time given."""
     if not value or len(value) > 200:
         return None
     try:
-        fields = _serializer("form").loads(value)
+        fields = serializer_for(secret, "form").loads(value)
     except BadSignature:
         return None
     if not isinstance(fields, list) or len(fields) not in (2, 4):
@@ -77,7 +97,7 @@ def read_form_token(value: str | None) -> FormToken | None:
         return None
     if not all(isinstance(n, int) for n in shown_for):
         return None
-    if not 0 <= time.time() - issued_at <= FORM_TOKEN_MAX_AGE + 60:
+    if not 0 <= now - issued_at <= FORM_TOKEN_MAX_AGE + 60:
         return None
     return FormToken(nonce, float(issued_at), *shown_for)
 
@@ -99,11 +119,17 @@ def device_id() -> str | None:
 
 
 def _read_device_cookie() -> str | None:
-    raw = request.cookies.get(DEVICE_COOKIE)
+    return parse_device_cookie(
+        str(current_app.config["SECRET_KEY"]), request.cookies.get(DEVICE_COOKIE)
+    )
+
+
+def parse_device_cookie(secret: str, raw: str | None) -> str | None:
+    """The device id in a signed device cookie's value, or None when it is not genuine."""
     if not raw or len(raw) > 200:
         return None
     try:
-        value = _serializer("device").loads(raw)
+        value = serializer_for(secret, "device").loads(raw)
     except BadSignature:
         return None
     return value if isinstance(value, str) else None
@@ -137,7 +163,11 @@ def device_limit_key() -> str:
         from citizenvoice.core.ratelimit import client_key
 
         return "nodevice:" + client_key()
-    return "device:" + _keyed(ident, "limit")
+    return device_limit_key_for(str(current_app.config["SECRET_KEY"]), ident)
+
+
+def device_limit_key_for(secret: str, ident: str) -> str:
+    return "device:" + keyed_with(secret, ident, "limit")
 
 
 def has_device() -> bool:
@@ -145,6 +175,12 @@ def has_device() -> bool:
 
 
 # ---- client address: keyed hash with a daily salt --------------------------------------------
+
+
+def cached_salt(app: Flask, day: date) -> str | None:
+    """The salt of ``day`` if this process already knows it (see :func:`salt_for`)."""
+    cache: dict[date, str] = app.extensions.get("surveys.ip_salts", {})
+    return cache.get(day)
 
 
 def salt_for(day: date) -> str:

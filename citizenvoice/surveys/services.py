@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -29,6 +30,10 @@ from citizenvoice.surveys.models import (
 )
 from citizenvoice.surveys.qr import TOKEN_ALPHABET, normalize_token
 from citizenvoice.surveys.rollups import add_to_rollup
+
+if TYPE_CHECKING:
+    from citizenvoice.casework.models import CaseReason
+    from citizenvoice.surveys.forms import PlainAnswers
 
 DEFAULT_SURVEY_CODE = "default"
 FOLLOW_UP_LENGTH = 16
@@ -181,6 +186,18 @@ def point_ref_by_token(token: str, cursor: intake.Cursor | None = None) -> Point
     return PointRef(row[0], row[1], row[2])
 
 
+def point_ref_row(token: str, cursor: intake.Cursor) -> PointRef | None:
+    """The active service point of a QR token read with one plain query; None for a token
+    that names no point taking ratings (:func:`point_ref_by_token` says why)."""
+    canonical = normalize_token(token)
+    if canonical is None:
+        return None
+    row = cursor.first(_POINT_REF_QUERY, {"token": canonical})
+    if row is None or not row[3] or not row[4]:
+        return None
+    return PointRef(row[0], row[1], row[2])
+
+
 def _used_versions() -> dict[int, intake.VersionShape]:
     shapes: dict[int, intake.VersionShape] = current_app.extensions.setdefault(
         "surveys.used_versions", {}
@@ -247,6 +264,20 @@ class Submission:
     client_id: str | None = None
     created_at: datetime | None = None
 
+    @classmethod
+    def of(cls, plain: PlainAnswers, **columns: Any) -> Submission:
+        """The submission of a form's answers; ``columns``: nonce, hashes, times, …"""
+        return cls(
+            overall=plain.overall,
+            answers=plain.answers,
+            service_id=plain.service_id,
+            comment=plain.comment,
+            contact_name=plain.contact_name,
+            contact_details=plain.contact_details,
+            is_honeypot=bool(plain.honeypot.strip()),
+            **columns,
+        )
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -269,18 +300,13 @@ def _check(
         raise RatingError(_l("The comment is too long."))
 
 
-def submission_flags(
-    point_id: int, sub: Submission, rules: Rules, now: datetime, cursor: intake.Cursor | None = None
-) -> list[FlagKind]:
+def submission_flags(sub: Submission, rules: Rules) -> list[FlagKind]:
+    """The flags a submission earns by itself (a repeated device is found when storing)."""
     flags = []
     if sub.is_honeypot:
         flags.append(FlagKind.HONEYPOT)
     if sub.answered_seconds is not None and sub.answered_seconds < rules.min_seconds:
         flags.append(FlagKind.TOO_FAST)
-    if sub.device_hash is not None and intake.is_repeat_device(
-        point_id, sub.device_hash, now - timedelta(hours=rules.device_window_hours), cursor
-    ):
-        flags.append(FlagKind.DUPLICATE_DEVICE)
     return flags
 
 
@@ -291,20 +317,24 @@ def store_rating(
     sub: Submission,
     rules: Rules | None = None,
     cursor: intake.Cursor | None = None,
+    language: str | None = None,
+    due: tuple[date, date] | None = None,
 ) -> intake.Stored:
     """Check and store a rating with its answers, contact and flags; open its case if due.
 
     The hot path of every channel (QR code, ticket, kiosk). A nonce that is already stored adds
     nothing and returns ``Stored(id=None)``; a used ticket or a repeated kiosk id raises
-    IntegrityError (the database decides, not a check before inserting).
+    IntegrityError (the database decides, not a check before inserting). ``language``: the
+    citizen's, kept with a case (by default the current request's); ``due``: the case's
+    deadlines when the caller has read them already.
     """
-    from citizenvoice.casework.services import INTEGRITY_QUESTION, case_reason, open_case
+    from citizenvoice.casework.services import open_case
 
     rules = rules or Rules()
     cursor = cursor or intake.Cursor()
     _check(point_id, version, sub, cursor)
     now = sub.created_at or utcnow()
-    flags = submission_flags(point_id, sub, rules, now, cursor)
+    flags = submission_flags(sub, rules)
     comment = sub.comment.strip() or None
     contact = sub.contact_details.strip()
     values = {
@@ -329,20 +359,28 @@ def store_rating(
         flags,
         (sub.contact_name.strip()[:120], contact[:200]) if contact else None,
         cursor,
+        repeat_since=now - timedelta(hours=rules.device_window_hours),
     )
     if stored.id is None:  # a re-sent form: the first one stands
         return stored
-    integrity_id = version.question_id(INTEGRITY_QUESTION)
-    reason = case_reason(
-        sub.overall,
-        integrity_id is not None and sub.answers.get(integrity_id) == 1,
-        comment is not None,
-        bool(contact),
-    )
+    reason = case_reason_of(version, sub)
     if reason is not None and not sub.is_honeypot:  # robots open no case
-        open_case(stored.id, unit_id, reason, now)
+        open_case(stored.id, unit_id, reason, now, cursor, language, due)
     intake.count_stored(stored, point_id, values, sub.answers, cursor)
     return stored
+
+
+def case_reason_of(version: intake.VersionShape, sub: Submission) -> CaseReason | None:
+    """Why storing ``sub`` opens a case, if it does (see ``casework.services.case_reason``)."""
+    from citizenvoice.casework.services import INTEGRITY_QUESTION, case_reason
+
+    integrity_id = version.question_id(INTEGRITY_QUESTION)
+    return case_reason(
+        sub.overall,
+        integrity_id is not None and sub.answers.get(integrity_id) == 1,
+        bool(sub.comment.strip()),
+        bool(sub.contact_details.strip()),
+    )
 
 
 def submit_rating(

@@ -27,6 +27,7 @@ from citizenvoice.extensions import db, limiter
 from citizenvoice.org.models import ServicePoint
 from citizenvoice.surveys import integrity, services
 from citizenvoice.surveys.channels import ticket_by_code, ticket_is_used
+from citizenvoice.surveys.edge import LIMITS_COUNTED
 from citizenvoice.surveys.forms import (
     HONEYPOT,
     LEVEL_LABELS,
@@ -60,7 +61,13 @@ def check_limits() -> None:
 
     Counted directly in the limiter's storage (one hit per limit, see
     :class:`~citizenvoice.core.ratelimit.DirectLimits`); a request over a limit gets the 429 page.
+    A request that the intake at the WSGI edge has counted already is not counted again.
     """
+    counted = request.environ.get(LIMITS_COUNTED)
+    if counted is not None:
+        if not counted:
+            raise TooManyRequests()
+        return
     address = client_key()
     if request.method == "POST":
         if integrity.has_device():
@@ -126,18 +133,12 @@ def _submission(
     token: integrity.FormToken,
     device: str | None,
 ) -> services.Submission:
-    return services.Submission(
-        overall=answers.overall,
-        answers=answers.answers,
-        service_id=answers.service_id,
-        comment=answers.comment,
-        contact_name=answers.contact_name,
-        contact_details=answers.contact_details,
+    return services.Submission.of(
+        answers,
         nonce=token.nonce,
         device_hash=integrity.device_hash(device),
         ip_hash=integrity.ip_hash(),
         answered_seconds=round(max(time.time() - token.issued_at, 0.0), 2),
-        is_honeypot=bool(answers.honeypot.strip()),
     )
 
 

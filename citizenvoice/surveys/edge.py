@@ -1,0 +1,296 @@
+"""The rating intake at the WSGI edge: a plainly valid rating stored before Flask is entered.
+
+Every scan of a QR code ends in a POST to ``/s/<token>``, the busiest write of the site. Most of
+those posts are plainly valid: a genuine form token, CSRF token and device cookie, a tap on each
+scale. For them this middleware does what the view does — the same checks through the same
+functions (:mod:`~citizenvoice.surveys.integrity`,
+:func:`~citizenvoice.surveys.forms.plain_answers`), the same rate limits in the same storage,
+the same statements through :func:`~citizenvoice.surveys.services.store_rating` on a pooled
+connection of the same engine — without the request machinery around the view (request and
+session objects, before- and after-request hooks, the form object), which costs more than
+storing the rating.
+
+Anything else goes on to the Flask view, unchanged: a query string, another content type, an
+unknown survey version, an answer the form would question, a missing or foreign cookie or token,
+a filled honeypot, a retired code, a service the point does not offer, a case that would send
+e-mail, a database error. The view explains the problem, renders the page or stores the rating
+itself. So the edge never accepts what the view would refuse, and what it stores is what the
+view would store. Once the edge has counted the request against the rate limits it tells the
+view so (:data:`LIMITS_COUNTED`), which then does not count it twice.
+
+Like the view, nothing here stores or logs a raw address or user agent.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from flask_wtf.csrf import same_origin
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header, parse_cookie
+
+from citizenvoice.core.db import utcnow
+from citizenvoice.core.errors import DomainError
+from citizenvoice.core.i18n import LANG_COOKIE, choose_language
+from citizenvoice.core.ratelimit import client_key_for, direct_limits
+from citizenvoice.core.security import SECURITY_HEADERS
+from citizenvoice.extensions import db
+from citizenvoice.surveys import integrity, services
+from citizenvoice.surveys.forms import plain_answers
+from citizenvoice.surveys.intake import Cursor, VersionShape
+
+#: The environ key telling the view that the edge counted this request against the survey's
+#: limits: True (within them) or False (over one: the view answers 429 without counting again).
+LIMITS_COUNTED = "citizenvoice.survey_limits_counted"
+
+#: ``/s/<token>`` and ``/S/<token>`` (the view's routes); the token is checked by the lookup.
+PATH = re.compile(r"/[sS]/([A-Za-z0-9]{1,64})")
+FORM_TYPE = "application/x-www-form-urlencoded"
+#: A plainly valid rating is small (a comment of 2,000 Chinese characters is 18 KB encoded).
+MAX_BODY = 32 * 1024
+
+StartResponse = Callable[..., Any]
+
+
+class RatingIntake:
+    """WSGI middleware in front of the Flask app: see the module's docstring."""
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._engine: Any = None
+        self._session_serializer: tuple[str, URLSafeTimedSerializer | None] | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
+        if environ.get("REQUEST_METHOD") == "POST":
+            match = PATH.fullmatch(environ.get("PATH_INFO", ""))
+            if match is not None:
+                headers = self._take(environ, match.group(1))
+                if headers is not None:
+                    start_response("303 SEE OTHER", headers)
+                    return [b""]
+        return self.wsgi_app(environ, start_response)
+
+    # ---- reading the request -----------------------------------------------------------------
+
+    def _take(self, environ: dict[str, Any], token: str) -> list[tuple[str, str]] | None:
+        """The response headers of a rating stored here, or None: the view takes the request."""
+        if environ.get("QUERY_STRING"):
+            return None
+        form = _read_form(environ)
+        if form is None:
+            return None
+        config = self.app.config
+        secret = str(config["SECRET_KEY"])
+        form_token = integrity.parse_form_token(secret, form.get("ft"), time.time())
+        if form_token is None or form_token.version_id is None:
+            return None
+        used: dict[int, VersionShape] = self.app.extensions.get("surveys.used_versions", {})
+        version = used.get(form_token.version_id)
+        answers = plain_answers(form, version) if version is not None else None
+        if version is None or answers is None or answers.honeypot.strip():
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
+        device = integrity.parse_device_cookie(secret, cookies.get(integrity.DEVICE_COOKIE))
+        if device is None or not self._csrf_passes(environ, form, cookies):
+            return None
+        address = environ.get("REMOTE_ADDR")
+        salt = integrity.cached_salt(self.app, utcnow().date())
+        if salt is None:  # the view creates the day's salt
+            return None
+        submission = services.Submission.of(
+            answers,
+            nonce=form_token.nonce,
+            device_hash=integrity.keyed_with(secret, device, "device"),
+            ip_hash=integrity.keyed_with(secret, address, "ip", salt) if address else None,
+            answered_seconds=round(max(time.time() - form_token.issued_at, 0.0), 2),
+            created_at=utcnow(),
+        )
+        language = _language(cookies, environ, config)
+        with self.app.app_context():
+            stored = self._store(environ, token, form_token, version, submission, device, language)
+        if not stored:
+            return None
+        location = f"{environ.get('SCRIPT_NAME', '')}/thanks/{form_token.nonce}"
+        return [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", "0"),
+            ("Location", location),
+            *SECURITY_HEADERS,
+        ]
+
+    def _csrf_passes(self, environ: dict[str, Any], form: dict[str, str], cookies: Any) -> bool:
+        """Flask-WTF's check, as ``CSRFProtect`` makes it before the view (None: let it)."""
+        config = self.app.config
+        if not config.get("WTF_CSRF_ENABLED", True) or not config.get(
+            "WTF_CSRF_CHECK_DEFAULT", True
+        ):
+            return True
+        field = str(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+        sent = form.get(field)
+        session = self._session(cookies)
+        if not sent or not isinstance(session, dict) or not isinstance(session.get(field), str):
+            return False
+        secret = str(config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key)
+        time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
+        try:
+            signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
+            token = signed.loads(sent, max_age=time_limit)
+        except BadData:
+            return False
+        if not isinstance(token, str) or not _equal(session[field], token):
+            return False
+        if environ.get("wsgi.url_scheme") == "https" and config.get("WTF_CSRF_SSL_STRICT", True):
+            referrer = environ.get("HTTP_REFERER")
+            host = environ.get("HTTP_HOST")
+            return bool(referrer and host and same_origin(referrer, f"https://{host}/"))
+        return True
+
+    def _session(self, cookies: Any) -> Any:
+        """The signed session cookie's contents, read as Flask reads it; None when not genuine."""
+        raw = cookies.get(self.app.config.get("SESSION_COOKIE_NAME", "session"))
+        if not raw:
+            return None
+        secret = str(self.app.secret_key)
+        if self._session_serializer is None or self._session_serializer[0] != secret:
+            made = self.app.session_interface.get_signing_serializer(self.app)  # type: ignore[attr-defined]
+            self._session_serializer = (secret, made)
+        serializer = self._session_serializer[1]
+        if serializer is None:
+            return None
+        max_age = int(self.app.permanent_session_lifetime.total_seconds())
+        try:
+            return serializer.loads(raw, max_age=max_age)
+        except BadData:
+            return None
+
+    # ---- storing -----------------------------------------------------------------------------
+
+    def _store(
+        self,
+        environ: dict[str, Any],
+        token: str,
+        form_token: integrity.FormToken,
+        version: VersionShape,
+        submission: services.Submission,
+        device: str,
+        language: str,
+    ) -> bool:
+        """Count the limits and store the rating in one transaction; False: leave it to the view."""
+        from citizenvoice.casework.services import deadlines
+        from citizenvoice.mail.services import is_enabled as mail_is_enabled
+
+        reason = services.case_reason_of(version, submission)
+        if reason is not None and mail_is_enabled():  # the outbox is written by the view
+            return False
+        config = self.app.config
+        connection = self._engine_of_app().raw_connection()
+        dialect = self._engine.dialect.name
+        try:
+            driver = connection.driver_connection
+
+            def begin() -> None:  # after the reads, right before the first write
+                if dialect == "sqlite":
+                    driver.execute("BEGIN IMMEDIATE")
+
+            cursor = Cursor(driver, dialect, begin)
+            point = services.point_ref_row(token, cursor)
+            if point is None or form_token.point_id != point.id:
+                connection.rollback()
+                return False
+            # Read before SQLite's write transaction, which nothing else may wait for.
+            opened_on = submission.created_at.date() if submission.created_at else None
+            due = deadlines(point.unit_id, opened_on) if reason and opened_on else None
+            if not self._within_limits(environ, device):
+                connection.rollback()
+                return False
+            services.store_rating(
+                point.id,
+                point.unit_id,
+                version,
+                submission,
+                services.Rules(
+                    device_window_hours=int(config.get("DEVICE_WINDOW_HOURS", 24)),
+                    min_seconds=float(config.get("SURVEY_MIN_SECONDS", integrity.MIN_SECONDS)),
+                ),
+                cursor,
+                language=language,
+                due=due,
+            )
+            connection.commit()
+        except (DomainError, SQLAlchemyError):
+            connection.rollback()
+            return False
+        finally:
+            connection.close()
+        return True
+
+    def _within_limits(self, environ: dict[str, Any], device: str) -> bool:
+        """Count the request against the survey's limits, as the view's ``check_limits``."""
+        from citizenvoice.surveys.views import DEFAULT_LIMITS
+
+        config = self.app.config
+        secret = str(config["SECRET_KEY"])
+        checks = [
+            (
+                str(config.get("SURVEY_IP_LIMIT", DEFAULT_LIMITS["SURVEY_IP_LIMIT"])),
+                "sv-ip",
+                client_key_for(secret, environ.get("REMOTE_ADDR")),
+            ),
+            (
+                str(config.get("SURVEY_DEVICE_LIMIT", DEFAULT_LIMITS["SURVEY_DEVICE_LIMIT"])),
+                "sv-device",
+                integrity.device_limit_key_for(secret, device),
+            ),
+        ]
+        allowed = direct_limits.allow(checks, str(config.get("RATELIMIT_KEY_PREFIX") or ""))
+        environ[LIMITS_COUNTED] = allowed
+        return allowed
+
+    def _engine_of_app(self) -> Any:
+        if self._engine is None:
+            self._engine = db.engine
+        return self._engine
+
+
+def _read_form(environ: dict[str, Any]) -> dict[str, str] | None:
+    """The posted fields of a small url-encoded body, each once; None for anything else.
+
+    The body is put back for the view whatever happens.
+    """
+    content_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+    length = environ.get("CONTENT_LENGTH", "")
+    if content_type != FORM_TYPE or not length.isdigit() or int(length) > MAX_BODY:
+        return None
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    form = dict(pairs)
+    return form if len(form) == len(pairs) else None
+
+
+def _language(cookies: Any, environ: dict[str, Any], config: Any) -> str:
+    """The citizen's language, chosen as :func:`~citizenvoice.core.i18n.select_locale` does."""
+    accepted = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept)
+    return choose_language(
+        cookies.get(LANG_COOKIE),
+        accepted,
+        list(config["LANGUAGES"]),
+        str(config["BABEL_DEFAULT_LOCALE"]),
+    )
+
+
+def _equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

@@ -1,0 +1,278 @@
+"""The rating intake at the WSGI edge: what it takes, what it leaves to the view, and that both
+store the same thing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from citizenvoice.casework.models import Case, Notification
+from citizenvoice.extensions import db
+from citizenvoice.surveys.models import Rating, RatingAnswer, RatingFlag, RatingRollup
+from tests.surveys.conftest import counts, token_from_page
+
+
+@pytest.fixture
+def view_calls(app: Flask) -> Iterator[list[str]]:
+    """The rating posts that reached the Flask view (the others were stored at the edge)."""
+    app.config["SURVEY_MIN_SECONDS"] = 0  # the test's phones answer at once
+    calls: list[str] = []
+    original = app.view_functions["surveys.rate"]
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        from flask import request
+
+        if request.method == "POST":
+            calls.append(request.path)
+        return original(*args, **kwargs)
+
+    app.view_functions["surveys.rate"] = counted
+    yield calls
+    app.view_functions["surveys.rate"] = original
+
+
+def answers_of(page: str, overall: str = "4", **extra: str) -> dict[str, str]:
+    """What a phone posts: the page's form token, a level, every question answered."""
+    data = {"ft": token_from_page(page), "overall": overall, "service": "0"}
+    for name in set(re.findall(r'name="(q_[a-z_]+)"', page)):
+        data[name] = {"q_resolved": "1", "q_gifts": "0"}.get(name, "4")
+    data.update(extra)
+    return data
+
+
+def phone(app: Flask, token: str) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    return client, client.get(f"/s/{token}").get_data(as_text=True)
+
+
+def rate_once_by_view(app: Flask, token: str, view_calls: list[str]) -> None:
+    """The first rating of a survey version is stored by the view, which remembers the version
+    (and the day's address salt, once it is committed)."""
+    from citizenvoice.core.db import utcnow
+    from citizenvoice.surveys import integrity
+
+    client, page = phone(app, token)
+    assert client.post(f"/s/{token}", data=answers_of(page)).status_code == 303
+    assert view_calls == [f"/s/{token}"]
+    view_calls.clear()
+    with app.test_request_context():
+        integrity.salt_for(utcnow().date())  # as the view's next rating would
+
+
+def test_a_plainly_valid_rating_is_stored_at_the_edge(app: Flask, point: Any, view_calls: list):
+    rate_once_by_view(app, point.token, view_calls)
+    client, page = phone(app, point.token)
+    response = client.post(f"/s/{point.token}", data=answers_of(page, overall="5"))
+    assert view_calls == []
+    assert response.status_code == 303
+    nonce = response.headers["Location"].rsplit("/thanks/", 1)[1]
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    db.session.rollback()  # a new read: the edge wrote on a connection of its own
+    rating = db.session.scalar(select(Rating).where(Rating.nonce == nonce))
+    assert rating is not None and rating.overall == 5 and rating.is_counted
+    assert rating.device_hash and rating.ip_hash and rating.answered_seconds is not None
+    assert (
+        len(db.session.scalars(select(RatingAnswer).where(RatingAnswer.rating == rating)).all())
+        == 5
+    )
+    # The thank-you page the phone is sent to shows the stored rating.
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert counts() == (2, 2)
+
+
+def _stored(nonce: str) -> dict[str, Any]:
+    db.session.rollback()  # a new read: the edge wrote on a connection of its own
+    rating = db.session.scalar(select(Rating).where(Rating.nonce == nonce))
+    assert rating is not None
+    answers = sorted(
+        (a.question_id, a.value)
+        for a in db.session.scalars(select(RatingAnswer).where(RatingAnswer.rating == rating))
+    )
+    case = db.session.scalar(select(Case).where(Case.rating_id == rating.id))
+    flags = sorted(
+        f.kind.value
+        for f in db.session.scalars(select(RatingFlag).where(RatingFlag.rating_id == rating.id))
+    )
+    notices = []
+    if case is not None:
+        notices = sorted(
+            n.kind
+            for n in db.session.scalars(select(Notification).where(Notification.case_id == case.id))
+        )
+    return {
+        "overall": rating.overall,
+        "is_counted": rating.is_counted,
+        "has_contact": rating.has_contact,
+        "comment": rating.comment,
+        "comment_masked": rating.comment_masked,
+        "has_follow_up": rating.follow_up_code is not None,
+        "answers": [value for _question, value in answers],
+        "flags": flags,
+        "case": None
+        if case is None
+        else (
+            case.reason.value,
+            case.status.value,
+            case.acknowledge_due,
+            case.resolve_due,
+            case.language,
+        ),
+        "notices": notices,
+    }
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"overall": "5"},
+        {"overall": "1"},  # opens a low-rating case
+        {"overall": "4", "q_gifts": "1"},  # an integrity report: a case the inspectors see too
+        {
+            "overall": "3",
+            "comment": "Call me at 13812345678",
+            "contact_details": "a@example.org",
+            "contact_name": "Li",
+            "consent": "y",
+        },
+    ],
+)
+def test_the_edge_stores_what_the_view_stores(
+    app: Flask, make_point: Any, point: Any, view_calls: list, extra: dict[str, str]
+):
+    """The same answers, one post taken by the edge, one by the view (a query string sends a
+    post to the view): the same rating, answers, flags, case and notices."""
+    rate_once_by_view(app, point.token, view_calls)
+    stored = []
+    for suffix in ("", "?lang=zh"):
+        client, page = phone(app, point.token)
+        client.set_cookie("lang", "zh")
+        response = client.post(f"/s/{point.token}{suffix}", data=answers_of(page, **extra))
+        assert response.status_code == 303
+        stored.append(_stored(response.headers["Location"].rsplit("/thanks/", 1)[1]))
+    assert view_calls == [f"/s/{point.token}"]  # only the second
+    assert stored[0] == stored[1]
+    if extra.get("overall") == "1":
+        assert stored[0]["case"][0] == "low_rating" and stored[0]["case"][4] == "zh"
+    if "q_gifts" in extra:
+        assert stored[0]["notices"] == ["integrity", "opened"]
+
+
+def test_a_second_rating_of_one_phone_is_flagged_at_the_edge(
+    app: Flask, point: Any, view_calls: list
+):
+    rate_once_by_view(app, point.token, view_calls)
+    client, page = phone(app, point.token)
+    assert client.post(f"/s/{point.token}", data=answers_of(page)).status_code == 303
+    page = client.get(f"/s/{point.token}").get_data(as_text=True)
+    again = client.post(f"/s/{point.token}", data=answers_of(page, overall="1"))
+    assert again.status_code == 303 and view_calls == []
+    second = _stored(again.headers["Location"].rsplit("/thanks/", 1)[1])
+    assert second["is_counted"] is False and second["flags"] == ["duplicate_device"]
+    # Only counted ratings are in the day's rollups; the flagged one opens its case all the same.
+    assert sum(r.ratings for r in db.session.scalars(select(RatingRollup))) == 2
+    assert second["case"] is not None
+
+
+def test_a_resent_form_adds_nothing_at_the_edge(app: Flask, point: Any, view_calls: list):
+    rate_once_by_view(app, point.token, view_calls)
+    client, page = phone(app, point.token)
+    data = answers_of(page)
+    first = client.post(f"/s/{point.token}", data=data)
+    again = client.post(f"/s/{point.token}", data=data)
+    assert first.headers["Location"] == again.headers["Location"]
+    db.session.rollback()
+    assert view_calls == [] and counts() == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"overall": "7"},  # out of range: the view explains it
+        {"website": "http://spam.example"},  # the honeypot
+        {"ft": "forged"},
+        {"comment": "x" * 2001},
+    ],
+)
+def test_anything_unusual_goes_to_the_view(
+    app: Flask, point: Any, view_calls: list, change: dict[str, str]
+):
+    rate_once_by_view(app, point.token, view_calls)
+    client, page = phone(app, point.token)
+    before = counts()
+    response = client.post(f"/s/{point.token}", data=answers_of(page, **change))
+    assert view_calls == [f"/s/{point.token}"]
+    if "website" in change:  # kept, flagged, not counted
+        assert response.status_code == 303 and counts() == (before[0] + 1, before[1])
+    else:
+        assert response.status_code == 400 and counts() == before
+
+
+def test_a_phone_without_its_device_cookie_goes_to_the_view(
+    app: Flask, point: Any, view_calls: list
+):
+    rate_once_by_view(app, point.token, view_calls)
+    client, page = phone(app, point.token)
+    client.delete_cookie("cv_device")
+    response = client.post(f"/s/{point.token}", data=answers_of(page))
+    assert response.status_code == 303 and view_calls == [f"/s/{point.token}"]
+    assert client.get_cookie("cv_device") is not None  # the view gave it a new one
+
+
+def test_a_retired_code_is_answered_by_the_view(app: Flask, point: Any, view_calls: list):
+    from citizenvoice.org.services import set_point_active
+
+    rate_once_by_view(app, point.token, view_calls)
+    client, page = phone(app, point.token)
+    set_point_active(point, False)
+    db.session.commit()
+    response = client.post(f"/s/{point.token}", data=answers_of(page))
+    assert response.status_code == 410 and view_calls == [f"/s/{point.token}"]
+    assert counts() == (1, 1)
+
+
+def test_limits_are_counted_once_whoever_stores(app: Flask, point: Any, view_calls: list):
+    """Three posts allowed per device: the edge counts them; the fourth is refused by the view
+    with the 429 page, without being counted a second time."""
+    app.config["SURVEY_DEVICE_LIMIT"] = "3 per hour"
+    rate_once_by_view(app, point.token, view_calls)  # its own phone
+    client, page = phone(app, point.token)
+    statuses = []
+    for _ in range(4):
+        page = client.get(f"/s/{point.token}").get_data(as_text=True)
+        statuses.append(client.post(f"/s/{point.token}", data=answers_of(page)).status_code)
+    assert statuses == [303, 303, 303, 429]
+    assert view_calls == [f"/s/{point.token}"]  # the refused one, shown the 429 page
+    assert counts() == (4, 2)  # the phone's later ratings are flagged as a repeated device
+
+
+def test_csrf_is_checked_at_the_edge_as_in_the_view(make_app: Any, point: Any):
+    strict = make_app(WTF_CSRF_ENABLED=True, SURVEY_MIN_SECONDS=0)
+    url = f"/s/{point.token}"
+    db.session.rollback()  # this test's reads would hold SQLite's write lock: the app writes
+    first = strict.test_client()
+    page = first.get(url).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf is not None
+    data = {**answers_of(page), "csrf_token": csrf.group(1)}
+    assert first.post(url, data=data).status_code == 303  # the view's
+    db.session.rollback()
+    client = strict.test_client()
+    page = client.get(url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    # Another phone's CSRF token does not pass, at the edge or in the view.
+    refused = client.post(url, data={**answers_of(page), "csrf_token": csrf.group(1)})
+    assert refused.status_code == 400
+    missing = client.post(url, data=answers_of(page))
+    assert missing.status_code == 400
+    accepted = client.post(url, data={**answers_of(page), "csrf_token": token.group(1)})
+    assert accepted.status_code == 303
+    with strict.app_context():
+        assert counts() == (2, 2)
