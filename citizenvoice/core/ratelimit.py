@@ -14,7 +14,6 @@ from flask import current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
-from redis.exceptions import NoScriptError
 
 if TYPE_CHECKING:
     from flask_limiter import Limiter
@@ -118,29 +117,39 @@ class DirectLimits:
         self._retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
 
 
+#: Every key of KEYS incremented by one, each given its expiry (ARGV, in order) when it is new:
+#: the storage's own ``incr_expire`` script, for several keys in one call.
+INCR_EXPIRE_ALL = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+    local current = redis.call("incrby", key, 1)
+    if tonumber(current) == 1 then
+        redis.call("expire", key, ARGV[i])
+    end
+    counts[i] = current
+end
+return counts
+"""
+
+
 def _hit_in_one_round_trip(
     storage: RedisStorage, items: list[tuple[RateLimitItem, tuple[str, str, str]]]
 ) -> bool:
-    """Fixed windows on Redis: every counter incremented by the storage's own script, sent in
-    one pipeline (what ``FixedWindowRateLimiter.hit`` does for each, less the round trips).
-
-    The script is called by its digest; when Redis does not know it (restarted since), nothing
-    was counted and the storage's own calls load it and count.
-    """
-    script: Any = storage.lua_incr_expire
+    """Fixed windows on Redis: every counter incremented in one script call, one round trip
+    (what ``FixedWindowRateLimiter.hit`` does for each, less the round trips). The script is
+    called by its digest and loaded again when Redis has forgotten it (restarted since)."""
     client: Any = storage.get_connection()
-    pipeline = client.pipeline(transaction=False)
-    for item, identifiers in items:
-        key = storage.prefixed_key(item.key_for(*identifiers))
-        pipeline.evalsha(script.sha, 1, key, item.get_expiry(), 1)
-    try:
-        counts = pipeline.execute()
-    except NoScriptError:
-        return all(
-            storage.incr(item.key_for(*ids), item.get_expiry()) <= item.amount
-            for item, ids in items
-        )
+    script = _scripts.get(id(client))
+    if script is None or script.registered_client is not client:
+        script = client.register_script(INCR_EXPIRE_ALL)
+        _scripts[id(client)] = script
+    keys = [storage.prefixed_key(item.key_for(*identifiers)) for item, identifiers in items]
+    counts = script(keys=keys, args=[item.get_expiry() for item, _ids in items])
     return all(int(n) <= item.amount for n, (item, _ids) in zip(counts, items, strict=True))
+
+
+#: The registered script per Redis client of this process.
+_scripts: dict[int, Any] = {}
 
 
 direct_limits = DirectLimits()

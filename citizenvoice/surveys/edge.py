@@ -1,9 +1,9 @@
 """The rating intake at the WSGI edge: a plainly valid rating stored before Flask is entered.
 
 Every scan of a QR code ends in a POST to ``/s/<token>``, the busiest write of the site. Most of
-those posts are plainly valid: a genuine form token, CSRF token and device cookie, a tap on each
-scale. For them this middleware does what the view does — the same checks through the same
-functions (:mod:`~citizenvoice.surveys.integrity`,
+those posts are plainly valid: a genuine form token shown to this phone's device cookie (the
+form's CSRF token), a tap on each scale. For them this middleware does what the view does —
+the same checks through the same functions (:mod:`~citizenvoice.surveys.integrity`,
 :func:`~citizenvoice.surveys.forms.plain_answers`), the same rate limits in the same storage,
 the same statements through :func:`~citizenvoice.surveys.services.store_rating` on a pooled
 connection of the same engine — without the request machinery around the view (request and
@@ -23,7 +23,6 @@ Like the view, nothing here stores or logs a raw address or user agent.
 
 from __future__ import annotations
 
-import hmac
 import io
 import re
 import time
@@ -32,8 +31,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask
-from flask_wtf.csrf import same_origin
-from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
@@ -68,7 +65,6 @@ class RatingIntake:
         self.app = app
         self.wsgi_app = wsgi_app
         self._engine: Any = None
-        self._session_serializer: tuple[str, URLSafeTimedSerializer | None] | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
         if environ.get("REQUEST_METHOD") == "POST":
@@ -79,8 +75,6 @@ class RatingIntake:
                     start_response("303 SEE OTHER", headers)
                     return [b""]
         return self.wsgi_app(environ, start_response)
-
-    # ---- reading the request -----------------------------------------------------------------
 
     def _take(self, environ: dict[str, Any], token: str) -> list[tuple[str, str]] | None:
         """The response headers of a rating stored here, or None: the view takes the request."""
@@ -101,7 +95,11 @@ class RatingIntake:
             return None
         cookies = parse_cookie(environ.get("HTTP_COOKIE", ""))
         device = integrity.parse_device_cookie(secret, cookies.get(integrity.DEVICE_COOKIE))
-        if device is None or not self._csrf_passes(environ, form, cookies):
+        if device is None:
+            return None
+        # The rating form's CSRF check, as the view makes it (``views._token_fits``).
+        csrf_on = config.get("WTF_CSRF_ENABLED", True)
+        if csrf_on and not form_token.is_for_device(secret, device):
             return None
         address = environ.get("REMOTE_ADDR")
         salt = integrity.cached_salt(self.app, utcnow().date())
@@ -127,51 +125,6 @@ class RatingIntake:
             ("Location", location),
             *SECURITY_HEADERS,
         ]
-
-    def _csrf_passes(self, environ: dict[str, Any], form: dict[str, str], cookies: Any) -> bool:
-        """Flask-WTF's check, as ``CSRFProtect`` makes it before the view (None: let it)."""
-        config = self.app.config
-        if not config.get("WTF_CSRF_ENABLED", True) or not config.get(
-            "WTF_CSRF_CHECK_DEFAULT", True
-        ):
-            return True
-        field = str(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        sent = form.get(field)
-        session = self._session(cookies)
-        if not sent or not isinstance(session, dict) or not isinstance(session.get(field), str):
-            return False
-        secret = str(config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key)
-        time_limit = config.get("WTF_CSRF_TIME_LIMIT", 3600)
-        try:
-            signed = URLSafeTimedSerializer(secret, salt="wtf-csrf-token")
-            token = signed.loads(sent, max_age=time_limit)
-        except BadData:
-            return False
-        if not isinstance(token, str) or not _equal(session[field], token):
-            return False
-        if environ.get("wsgi.url_scheme") == "https" and config.get("WTF_CSRF_SSL_STRICT", True):
-            referrer = environ.get("HTTP_REFERER")
-            host = environ.get("HTTP_HOST")
-            return bool(referrer and host and same_origin(referrer, f"https://{host}/"))
-        return True
-
-    def _session(self, cookies: Any) -> Any:
-        """The signed session cookie's contents, read as Flask reads it; None when not genuine."""
-        raw = cookies.get(self.app.config.get("SESSION_COOKIE_NAME", "session"))
-        if not raw:
-            return None
-        secret = str(self.app.secret_key)
-        if self._session_serializer is None or self._session_serializer[0] != secret:
-            made = self.app.session_interface.get_signing_serializer(self.app)  # type: ignore[attr-defined]
-            self._session_serializer = (secret, made)
-        serializer = self._session_serializer[1]
-        if serializer is None:
-            return None
-        max_age = int(self.app.permanent_session_lifetime.total_seconds())
-        try:
-            return serializer.loads(raw, max_age=max_age)
-        except BadData:
-            return None
 
     # ---- storing -----------------------------------------------------------------------------
 
@@ -290,7 +243,3 @@ def _language(cookies: Any, environ: dict[str, Any], config: Any) -> str:
         list(config["LANGUAGES"]),
         str(config["BABEL_DEFAULT_LOCALE"]),
     )
-
-
-def _equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())

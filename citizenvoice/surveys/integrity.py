@@ -63,17 +63,41 @@ class FormToken:
     #: The service point and survey version the form was shown for (None in older tokens).
     point_id: int | None = None
     version_id: int | None = None
+    #: A keyed hash of the device cookie the form was shown to (None in older tokens).
+    device_tag: str | None = None
+
+    def is_for_device(self, secret: str, device: str | None) -> bool:
+        """Whether the form was shown to this device (the survey's CSRF check)."""
+        return (
+            device is not None
+            and self.device_tag is not None
+            and hmac.compare_digest(self.device_tag, device_tag(secret, device))
+        )
+
+
+def device_tag(secret: str, device: str) -> str:
+    return keyed_with(secret, device, "form")[:16]
 
 
 def issue_form_token(
-    issued_at: float | None = None, point_id: int | None = None, version_id: int | None = None
+    issued_at: float | None = None,
+    point_id: int | None = None,
+    version_id: int | None = None,
+    device: str | None = None,
 ) -> str:
-    """A signed hidden-field value: a fresh nonce, the time the form is shown, and for which
-    service point and survey version."""
+    """A signed hidden-field value: a fresh nonce, the time the form is shown, for which
+    service point and survey version, and to which device.
+
+    Bound to the device cookie, the token is the rating form's CSRF token: a page from another
+    browser, or a post without the phone's cookie, does not pass
+    (:meth:`FormToken.is_for_device`).
+    """
     nonce = secrets.token_urlsafe(18)
     fields: list[object] = [nonce, round(issued_at or time.time(), 3)]
     if point_id is not None and version_id is not None:
         fields += [point_id, version_id]
+        if device is not None:
+            fields.append(device_tag(str(current_app.config["SECRET_KEY"]), device))
     return _serializer("form").dumps(fields)
 
 
@@ -90,16 +114,18 @@ def parse_form_token(secret: str, value: str | None, now: float) -> FormToken | 
         fields = serializer_for(secret, "form").loads(value)
     except BadSignature:
         return None
-    if not isinstance(fields, list) or len(fields) not in (2, 4):
+    if not isinstance(fields, list) or len(fields) not in (2, 4, 5):
         return None
     nonce, issued_at, *shown_for = fields
+    tag = shown_for.pop() if len(shown_for) == 3 else None
     if not isinstance(nonce, str) or not isinstance(issued_at, int | float):
         return None
-    if not all(isinstance(n, int) for n in shown_for):
+    if not all(isinstance(n, int) for n in shown_for) or not isinstance(tag, str | None):
         return None
     if not 0 <= now - issued_at <= FORM_TOKEN_MAX_AGE + 60:
         return None
-    return FormToken(nonce, float(issued_at), *shown_for)
+    point_id, version_id = shown_for or (None, None)
+    return FormToken(nonce, float(issued_at), point_id, version_id, tag)
 
 
 def min_seconds() -> float:

@@ -23,7 +23,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from citizenvoice.core.errors import DomainError, NotFound
 from citizenvoice.core.ratelimit import client_key, direct_limits
-from citizenvoice.extensions import db, limiter
+from citizenvoice.extensions import csrf, db, limiter
 from citizenvoice.org.models import ServicePoint
 from citizenvoice.surveys import integrity, services
 from citizenvoice.surveys.channels import ticket_by_code, ticket_is_used
@@ -114,6 +114,15 @@ def _current_lang() -> str:
     return str(get_locale() or "en")
 
 
+def _form_token(point_id: int, version_id: int) -> str:
+    """A form token for this phone (a device cookie is made for a phone that has none)."""
+    device = integrity.device_id()
+    if device is None:
+        device, g.new_device_cookie = integrity.new_device_cookie()
+        request.environ["citizenvoice.device_id"] = device
+    return integrity.issue_form_token(point_id=point_id, version_id=version_id, device=device)
+
+
 def _render_form(point: ServicePoint, form: RatingFormBase, action: str, status: int = 200) -> Any:
     response = make_response(
         render_template(
@@ -122,8 +131,8 @@ def _render_form(point: ServicePoint, form: RatingFormBase, action: str, status:
         status,
     )
     response.headers["Cache-Control"] = "no-store"
-    if integrity.device_id() is None:
-        _ident, signed = integrity.new_device_cookie()
+    signed = g.pop("new_device_cookie", None)
+    if signed is not None:
         integrity.set_device_cookie(response, signed)
     return response
 
@@ -183,7 +192,7 @@ def _show(point: ServicePoint, action: str) -> Any:
     version = services.version_for_point(point)
     lang = _lang()
     form = rating_form(VersionShape.of(version), service_choices(point, lang), lang, formdata=None)
-    form.ft.data = integrity.issue_form_token(point_id=point.id, version_id=version.id)
+    form.ft.data = _form_token(point.id, version.id)
     db.session.commit()  # the default survey may just have been created
     return _render_form(point, form, action)
 
@@ -197,9 +206,20 @@ def _refuse(point: services.PointRef, action: str, form: Any, message: str | Non
     shown = rating_form(VersionShape.of(version), service_choices(full, lang), lang)
     shown.errors_from(form)
     if message is not None:
-        shown.ft.data = integrity.issue_form_token(point_id=point.id, version_id=version.id)
+        shown.ft.data = _form_token(point.id, version.id)
         shown.form_errors.append(message)
     return _render_form(full, shown, action, 400)
+
+
+def _token_fits(token: integrity.FormToken, point_id: int) -> bool:
+    """Whether the form token is for this point and — the rating form's CSRF check, on when
+    CSRF protection is — was shown to this phone."""
+    if token.point_id not in (None, point_id):
+        return False
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return True
+    secret = str(current_app.config["SECRET_KEY"])
+    return token.is_for_device(secret, integrity.device_id())
 
 
 def _submit(
@@ -226,7 +246,7 @@ def _submit(
     answers, form = _checked_answers(version)
     cursor = Cursor()  # one driver cursor for every statement of the submission
     point = point or find_point(cursor)
-    if token is None or version is None or token.point_id not in (None, point.id):
+    if token is None or version is None or not _token_fits(token, point.id):
         expired = _("This form has expired. Please choose your answers again.")
         return _refuse(point, action_for(point), None, expired)
     if answers is None:
@@ -259,8 +279,11 @@ def _submit(
     return response
 
 
+# The rating form's CSRF token is its form token, bound to the phone's device cookie
+# (:func:`_token_fits`): the anonymous survey needs no session.
 @bp.route("/s/<token>", methods=["GET", "POST"], endpoint="rate")
 @bp.route("/S/<token>", methods=["GET", "POST"], endpoint="rate")
+@csrf.exempt
 @rate_limits
 def rate(token: str) -> Any:
     if request.method == "POST":
@@ -277,6 +300,7 @@ def _ticket_used() -> Any:
 
 
 @bp.route("/t/<ticket>", methods=["GET", "POST"])
+@csrf.exempt
 @rate_limits
 def ticket(ticket: str) -> Any:
     found = ticket_by_code(ticket)

@@ -252,27 +252,30 @@ def test_limits_are_counted_once_whoever_stores(app: Flask, point: Any, view_cal
     assert counts() == (4, 2)  # the phone's later ratings are flagged as a repeated device
 
 
-def test_csrf_is_checked_at_the_edge_as_in_the_view(make_app: Any, point: Any):
+def test_the_form_token_is_the_csrf_token_at_the_edge_as_in_the_view(make_app: Any, point: Any):
+    """With CSRF protection on, a form counts only from the phone it was shown to: a form token
+    taken from another browser is refused whoever takes the post, and nothing is stored."""
     strict = make_app(WTF_CSRF_ENABLED=True, SURVEY_MIN_SECONDS=0)
     url = f"/s/{point.token}"
     db.session.rollback()  # this test's reads would hold SQLite's write lock: the app writes
-    first = strict.test_client()
-    page = first.get(url).get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert csrf is not None
-    data = {**answers_of(page), "csrf_token": csrf.group(1)}
-    assert first.post(url, data=data).status_code == 303  # the view's
-    db.session.rollback()
-    client = strict.test_client()
-    page = client.get(url).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token is not None
-    # Another phone's CSRF token does not pass, at the edge or in the view.
-    refused = client.post(url, data={**answers_of(page), "csrf_token": csrf.group(1)})
-    assert refused.status_code == 400
-    missing = client.post(url, data=answers_of(page))
-    assert missing.status_code == 400
-    accepted = client.post(url, data={**answers_of(page), "csrf_token": token.group(1)})
-    assert accepted.status_code == 303
+    pages = {}
+    phones = {}
+    for name in ("a", "b", "c"):
+        phones[name] = strict.test_client()
+        response = phones[name].get(url)
+        pages[name] = response.get_data(as_text=True)
+        # No session: the survey's page sets the device cookie and nothing else.
+        assert [c.split("=", 1)[0] for c in response.headers.getlist("Set-Cookie")] == ["cv_device"]
+        assert "csrf_token" not in pages[name]
+    for taken_by in ("view", "edge"):  # the version is remembered after the first rating
+        stolen = phones["b"].post(url, data=answers_of(pages["a"]))
+        assert stolen.status_code == 400
+        assert "This form has expired" in stolen.get_data(as_text=True)
+        # The refusal shows the phone a fresh form of its own.
+        pages["b"] = stolen.get_data(as_text=True)
+        own = phones["a" if taken_by == "view" else "c"]
+        page = pages["a" if taken_by == "view" else "c"]
+        assert own.post(url, data=answers_of(page)).status_code == 303
+    assert phones["b"].post(url, data=answers_of(pages["b"])).status_code == 303
     with strict.app_context():
-        assert counts() == (2, 2)
+        assert counts() == (3, 3)
