@@ -23,6 +23,7 @@ Like the view, nothing here stores or logs a raw address or user agent.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
@@ -43,7 +44,7 @@ from citizenvoice.core.security import SECURITY_HEADERS
 from citizenvoice.extensions import db
 from citizenvoice.surveys import integrity, services
 from citizenvoice.surveys.forms import plain_answers
-from citizenvoice.surveys.intake import Cursor, VersionShape
+from citizenvoice.surveys.intake import Cursor, VersionShape, _driver_errors
 
 #: The environ key telling the view that the edge counted this request against the survey's
 #: limits: True (within them) or False (over one: the view answers 429 without counting again).
@@ -146,8 +147,12 @@ class RatingIntake:
         if reason is not None and mail_is_enabled():  # the outbox is written by the view
             return False
         config = self.app.config
-        connection = self._engine_of_app().raw_connection()
-        dialect = self._engine.dialect.name
+        engine = self._engine_of_app()
+        dialect = engine.dialect.name
+        try:
+            connection = engine.raw_connection()
+        except (SQLAlchemyError, _driver_errors(dialect)):  # unreachable: the view answers 503
+            return False
         try:
             driver = connection.driver_connection
 
@@ -180,11 +185,15 @@ class RatingIntake:
                 due=due,
             )
             connection.commit()
-        except (DomainError, SQLAlchemyError):
-            connection.rollback()
+        except DomainError:
+            _quietly(connection.rollback)
+            return False
+        except (SQLAlchemyError, _driver_errors(dialect)):
+            # The connection may be broken (a restarted database): dropped, not reset.
+            _quietly(connection.invalidate)
             return False
         finally:
-            connection.close()
+            _quietly(connection.close)
         return True
 
     def _within_limits(self, environ: dict[str, Any], device: str) -> bool:
@@ -213,6 +222,12 @@ class RatingIntake:
         if self._engine is None:
             self._engine = db.engine
         return self._engine
+
+
+def _quietly(step: Callable[[], Any]) -> None:
+    """Roll back or close a connection whose database may be gone (the view reports that)."""
+    with contextlib.suppress(Exception):  # the view meets the outage and reports it
+        step()
 
 
 def _read_form(environ: dict[str, Any]) -> dict[str, str] | None:
