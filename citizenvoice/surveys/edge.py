@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 
-from citizenvoice.core.db import utcnow
+from citizenvoice.core.db import utcnow, write_intent
 from citizenvoice.core.errors import DomainError
 from citizenvoice.core.i18n import LANG_COOKIE, choose_language
 from citizenvoice.core.ratelimit import client_key_for, direct_limits
@@ -140,7 +140,6 @@ class RatingIntake:
         language: str,
     ) -> bool:
         """Count the limits and store the rating in one transaction; False: leave it to the view."""
-        from citizenvoice.casework.services import deadlines
         from citizenvoice.mail.services import is_enabled as mail_is_enabled
 
         reason = services.case_reason_of(version, submission)
@@ -167,7 +166,7 @@ class RatingIntake:
                 return False
             # Read before SQLite's write transaction, which nothing else may wait for.
             opened_on = submission.created_at.date() if submission.created_at else None
-            due = deadlines(point.unit_id, opened_on) if reason and opened_on else None
+            due = _read_deadlines(point.unit_id, opened_on) if reason and opened_on else None
             if not self._within_limits(environ, device):
                 connection.rollback()
                 return False
@@ -222,6 +221,19 @@ class RatingIntake:
         if self._engine is None:
             self._engine = db.engine
         return self._engine
+
+
+def _read_deadlines(unit_id: int, day: Any) -> Any:
+    """A case's deadlines, read through the session as a reader that ends at once: on SQLite a
+    session left in a write transaction would hold the lock the rating then waits for."""
+    from citizenvoice.casework.services import deadlines
+
+    intent = write_intent.set(False)
+    try:
+        return deadlines(unit_id, day)
+    finally:
+        write_intent.reset(intent)
+        db.session.remove()
 
 
 def _quietly(step: Callable[[], Any]) -> None:
