@@ -55,6 +55,7 @@ from citizenvoice.core.db import utcnow
 from citizenvoice.core.errors import Forbidden, InvalidTransition, NotFound
 from citizenvoice.extensions import db
 from citizenvoice.mail.models import OutboxMessage
+from citizenvoice.mail.services import is_enabled as mail_is_enabled
 from citizenvoice.org.models import Unit
 from citizenvoice.surveys.intake import Cursor
 from citizenvoice.surveys.models import Rating, SurveyVersion
@@ -251,11 +252,11 @@ def open_case(
         },
     )
     case_id = int(found[0])
-    notices = [{"unit_id": unit_id, "case_id": case_id, "kind": "opened", "for_inspectors": False}]
-    if reason is CaseReason.INTEGRITY:
-        notices.append(
-            {"unit_id": None, "case_id": case_id, "kind": "integrity", "for_inspectors": True}
-        )
+    notices = [
+        {"unit_id": None if for_inspectors else unit_id, "case_id": case_id, "kind": kind,
+         "for_inspectors": for_inspectors}
+        for kind, for_inspectors in _notices_of(reason)
+    ]  # fmt: skip
     cursor.execute_many(
         INSERT_NOTIFICATION, [{**notice, "created_at": opened_at} for notice in notices]
     )
@@ -265,6 +266,41 @@ def open_case(
             raise RuntimeError("the outbox is written in the session's transaction only")
         db.session.connection().execute(insert(OutboxMessage), mails)
     return case_id
+
+
+def _notices_of(reason: CaseReason) -> list[tuple[str, bool]]:
+    """The notices a new case sends (kind, for inspectors): its unit's officials are told of
+    every case; the inspectors too when a citizen reports a faked figure."""
+    notices = [("opened", False)]
+    if reason is CaseReason.INTEGRITY:
+        notices.append(("integrity", True))
+    return notices
+
+
+def case_opening(
+    unit_id: int,
+    reason: CaseReason,
+    opened_on: date,
+    language: str | None = None,
+    due: tuple[date, date] | None = None,
+) -> dict[str, Any] | None:
+    """The columns and notices of a case, for storing it in the rating's own statement
+    (``surveys.intake.store_and_count``); None when the case must send e-mail, which only
+    :func:`open_case` writes (in the session's transaction)."""
+    if mail_is_enabled():
+        return None
+    ack_due, resolve_due = due or deadlines(unit_id, opened_on)
+    notices = _notices_of(reason)
+    return {
+        "unit_id": unit_id,
+        "case_reason": reason.name,  # enum columns hold the member's name
+        "case_status": CaseStatus.OPEN.name,
+        "acknowledge_due": ack_due,
+        "resolve_due": resolve_due,
+        "case_language": language or _citizen_language(),
+        "notice_kinds": [kind for kind, _ in notices],
+        "notice_for_inspectors": [for_inspectors for _, for_inspectors in notices],
+    }
 
 
 def _notice_mails(notice: dict[str, Any], case_unit_id: int) -> list[dict[str, Any]]:

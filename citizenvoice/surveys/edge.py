@@ -114,9 +114,8 @@ class RatingIntake:
             answered_seconds=round(max(time.time() - form_token.issued_at, 0.0), 2),
             created_at=utcnow(),
         )
-        language = _language(cookies, environ, config)
         with self.app.app_context():
-            stored = self._store(environ, token, form_token, version, submission, device, language)
+            stored = self._store(environ, token, form_token, version, submission, device, cookies)
         if not stored:
             return None
         location = f"{environ.get('SCRIPT_NAME', '')}/thanks/{form_token.nonce}"
@@ -137,9 +136,13 @@ class RatingIntake:
         version: VersionShape,
         submission: services.Submission,
         device: str,
-        language: str,
+        cookies: Any,
     ) -> bool:
-        """Count the limits and store the rating in one transaction; False: leave it to the view."""
+        """Count the limits and store the rating in one transaction; False: leave it to the view.
+
+        On PostgreSQL the statements go out in pipeline mode: the driver waits for the
+        database only for the point's row, the stored rating and the commit.
+        """
         from citizenvoice.mail.services import is_enabled as mail_is_enabled
 
         reason = services.case_reason_of(version, submission)
@@ -159,31 +162,28 @@ class RatingIntake:
                 if dialect == "sqlite":
                     driver.execute("BEGIN IMMEDIATE")
 
-            cursor = Cursor(driver, dialect, begin)
-            point = services.point_ref_row(token, cursor)
-            if point is None or form_token.point_id != point.id:
-                connection.rollback()
-                return False
-            # Read before SQLite's write transaction, which nothing else may wait for.
-            opened_on = submission.created_at.date() if submission.created_at else None
-            due = _read_deadlines(point.unit_id, opened_on) if reason and opened_on else None
-            if not self._within_limits(environ, device):
-                connection.rollback()
-                return False
-            services.store_rating(
-                point.id,
-                point.unit_id,
-                version,
-                submission,
-                services.Rules(
-                    device_window_hours=int(config.get("DEVICE_WINDOW_HOURS", 24)),
-                    min_seconds=float(config.get("SURVEY_MIN_SECONDS", integrity.MIN_SECONDS)),
-                ),
-                cursor,
-                language=language,
-                due=due,
-            )
-            connection.commit()
+            with _pipeline(driver, dialect):
+                cursor = Cursor(driver, dialect, begin)
+                point = services.point_ref_row(token, cursor)
+                taken = point is not None and form_token.point_id == point.id
+                taken = taken and self._within_limits(environ, device)
+                if point is None or not taken:
+                    connection.rollback()
+                    return False
+                # Read before SQLite's write transaction, which nothing else may wait for.
+                opened_on = submission.created_at.date() if submission.created_at else None
+                due = _read_deadlines(point.unit_id, opened_on) if reason and opened_on else None
+                services.store_rating(
+                    point.id,
+                    point.unit_id,
+                    version,
+                    submission,
+                    services.Rules.of(config),
+                    cursor,
+                    language=_language(cookies, environ, config) if reason else None,
+                    due=due,
+                    commit=True,
+                )
         except DomainError:
             _quietly(connection.rollback)
             return False
@@ -197,22 +197,15 @@ class RatingIntake:
 
     def _within_limits(self, environ: dict[str, Any], device: str) -> bool:
         """Count the request against the survey's limits, as the view's ``check_limits``."""
-        from citizenvoice.surveys.views import DEFAULT_LIMITS
+        from citizenvoice.surveys.views import post_limits
 
         config = self.app.config
         secret = str(config["SECRET_KEY"])
-        checks = [
-            (
-                str(config.get("SURVEY_IP_LIMIT", DEFAULT_LIMITS["SURVEY_IP_LIMIT"])),
-                "sv-ip",
-                client_key_for(secret, environ.get("REMOTE_ADDR")),
-            ),
-            (
-                str(config.get("SURVEY_DEVICE_LIMIT", DEFAULT_LIMITS["SURVEY_DEVICE_LIMIT"])),
-                "sv-device",
-                integrity.device_limit_key_for(secret, device),
-            ),
-        ]
+        checks = post_limits(
+            config,
+            client_key_for(secret, environ.get("REMOTE_ADDR")),
+            integrity.device_limit_key_for(secret, device),
+        )
         allowed = direct_limits.allow(checks, str(config.get("RATELIMIT_KEY_PREFIX") or ""))
         environ[LIMITS_COUNTED] = allowed
         return allowed
@@ -234,6 +227,11 @@ def _read_deadlines(unit_id: int, day: Any) -> Any:
     finally:
         write_intent.reset(intent)
         db.session.remove()
+
+
+def _pipeline(driver: Any, dialect: str) -> contextlib.AbstractContextManager[Any]:
+    """PostgreSQL's pipeline mode for the statements of one rating (SQLite needs none)."""
+    return driver.pipeline() if dialect == "postgresql" else contextlib.nullcontext()
 
 
 def _quietly(step: Callable[[], Any]) -> None:

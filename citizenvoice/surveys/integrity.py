@@ -128,10 +128,6 @@ def parse_form_token(secret: str, value: str | None, now: float) -> FormToken | 
     return FormToken(nonce, float(issued_at), point_id, version_id, tag)
 
 
-def min_seconds() -> float:
-    return float(current_app.config.get("SURVEY_MIN_SECONDS", MIN_SECONDS))
-
-
 # ---- device cookie ---------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from citizenvoice.core.db import utcnow
 from citizenvoice.core.errors import DomainError, InvalidTransition, NotFound
 from citizenvoice.extensions import db
 from citizenvoice.org.models import RetiredPointToken, ServicePoint
-from citizenvoice.surveys import intake
+from citizenvoice.surveys import intake, integrity
 from citizenvoice.surveys.models import (
     FlagKind,
     FlagStatus,
@@ -284,6 +285,15 @@ class Rules:
     device_window_hours: int = 24
     min_seconds: float = 3.0
 
+    @classmethod
+    def of(cls, config: Mapping[str, Any]) -> Rules:
+        """The rules an application's settings give (``DEVICE_WINDOW_HOURS``,
+        ``SURVEY_MIN_SECONDS``)."""
+        return cls(
+            device_window_hours=int(config.get("DEVICE_WINDOW_HOURS", 24)),
+            min_seconds=float(config.get("SURVEY_MIN_SECONDS", integrity.MIN_SECONDS)),
+        )
+
 
 def _check(
     point_id: int, version: intake.VersionShape, sub: Submission, cursor: intake.Cursor
@@ -319,6 +329,7 @@ def store_rating(
     cursor: intake.Cursor | None = None,
     language: str | None = None,
     due: tuple[date, date] | None = None,
+    commit: bool = False,
 ) -> intake.Stored:
     """Check and store a rating with its answers, contact and flags; open its case if due.
 
@@ -326,9 +337,10 @@ def store_rating(
     nothing and returns ``Stored(id=None)``; a used ticket or a repeated kiosk id raises
     IntegrityError (the database decides, not a check before inserting). ``language``: the
     citizen's, kept with a case (by default the current request's); ``due``: the case's
-    deadlines when the caller has read them already.
+    deadlines when the caller has read them already; ``commit``: commit ``cursor``'s own
+    connection once stored (on PostgreSQL in the same round trip as the statement).
     """
-    from citizenvoice.casework.services import open_case
+    from citizenvoice.casework.services import case_opening, open_case
 
     rules = rules or Rules()
     cursor = cursor or intake.Cursor()
@@ -351,22 +363,25 @@ def store_rating(
         "kiosk_id": sub.kiosk_id,
         "client_id": sub.client_id,
     }
+    contact_row = (sub.contact_name.strip()[:120], contact[:200]) if contact else None
+    repeat_since = now - timedelta(hours=rules.device_window_hours)
+    reason = None if sub.is_honeypot else case_reason_of(version, sub)  # robots open no case
+    if cursor.dialect == "postgresql":
+        case = case_opening(unit_id, reason, now.date(), language, due) if reason else None
+        if case is not None or reason is None:  # one statement, unless the case sends e-mail
+            return intake.store_and_count(
+                point_id, version, values, sub.answers, flags, contact_row, cursor,
+                repeat_since, case, commit,
+            )  # fmt: skip
     stored = intake.store(
-        point_id,
-        version,
-        values,
-        sub.answers,
-        flags,
-        (sub.contact_name.strip()[:120], contact[:200]) if contact else None,
-        cursor,
-        repeat_since=now - timedelta(hours=rules.device_window_hours),
+        point_id, version, values, sub.answers, flags, contact_row, cursor, repeat_since
     )
-    if stored.id is None:  # a re-sent form: the first one stands
-        return stored
-    reason = case_reason_of(version, sub)
-    if reason is not None and not sub.is_honeypot:  # robots open no case
-        open_case(stored.id, unit_id, reason, now, cursor, language, due)
-    intake.count_stored(stored, point_id, values, sub.answers, cursor)
+    if stored.id is not None:  # else a re-sent form: the first one stands
+        if reason is not None:
+            open_case(stored.id, unit_id, reason, now, cursor, language, due)
+        intake.count_stored(stored, point_id, values, sub.answers, cursor)
+    if commit:
+        cursor.commit()
     return stored
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import (
@@ -70,18 +70,30 @@ def check_limits() -> None:
         return
     address = client_key()
     if request.method == "POST":
-        if integrity.has_device():
-            device_limit = _setting("SURVEY_DEVICE_LIMIT")
-        else:
-            device_limit = _setting("SURVEY_COOKIELESS_LIMIT")
-        checks = [
-            (_setting("SURVEY_IP_LIMIT"), "sv-ip", address),
-            (device_limit, "sv-device", integrity.device_limit_key()),
-        ]
+        checks = post_limits(
+            current_app.config, address, integrity.device_limit_key(), integrity.has_device()
+        )
     else:
         checks = [(_setting("SURVEY_PAGE_LIMIT"), "sv-get", address)]
     if not direct_limits.allow(checks):
         raise TooManyRequests()
+
+
+def post_limits(
+    config: Mapping[str, Any], address_key: str, device_key: str, has_device: bool = True
+) -> list[tuple[str, str, str]]:
+    """The limits a rating post counts against (limit, scope, key): its address's and its
+    device's (phones without a device cookie share a stricter key per address). The view and
+    the intake at the WSGI edge both count these."""
+
+    def setting(name: str) -> str:
+        return str(config.get(name, DEFAULT_LIMITS[name]))
+
+    device_limit = setting("SURVEY_DEVICE_LIMIT" if has_device else "SURVEY_COOKIELESS_LIMIT")
+    return [
+        (setting("SURVEY_IP_LIMIT"), "sv-ip", address_key),
+        (device_limit, "sv-device", device_key),
+    ]
 
 
 @limiter.request_filter
@@ -178,10 +190,7 @@ def _checked_answers(
 
 
 def _rules() -> services.Rules:
-    return services.Rules(
-        device_window_hours=int(current_app.config.get("DEVICE_WINDOW_HOURS", 24)),
-        min_seconds=integrity.min_seconds(),
-    )
+    return services.Rules.of(current_app.config)
 
 
 def _thanks(nonce: str) -> Any:
