@@ -214,7 +214,7 @@ def _for_driver(statement: str, dialect: str) -> str:
 
 #: The parameters of the statements above that hold a datetime, and those that hold a date.
 _TIME_PARAMETERS = frozenset({"created_at", "since", "opened_at", "consented_at"})
-_DAY_PARAMETERS = frozenset({"acknowledge_due", "resolve_due"})
+_DAY_PARAMETERS = frozenset({"day", "acknowledge_due", "resolve_due"})
 
 
 def sqlite_time(value: datetime) -> str:
@@ -257,8 +257,6 @@ class Cursor:
         converted = dict(params)
         for name in _TIME_PARAMETERS.intersection(params):
             converted[name] = sqlite_time(params[name])
-        if "day" in params:
-            converted["day"] = params["day"].isoformat()
         for name in _DAY_PARAMETERS.intersection(params):
             converted[name] = params[name].isoformat()
         return converted

@@ -175,16 +175,11 @@ _POINT_REF_QUERY = (
 
 def point_ref_by_token(token: str, cursor: intake.Cursor | None = None) -> PointRef:
     """:func:`point_by_token` without loading the point: one plain query."""
-    canonical = normalize_token(token)
-    if canonical is None:
+    ref = point_ref_row(token, cursor or intake.Cursor())
+    if ref is None:
+        point_by_token(token)  # raises the right error for a retired or unknown code
         raise NotFound()
-    row = (cursor or intake.Cursor()).first(_POINT_REF_QUERY, {"token": canonical})
-    if row is None:
-        point_by_token(canonical)  # raises the right error for a retired or unknown code
-        raise NotFound()
-    if not row[3] or not row[4]:
-        raise TokenRetired(_l("This service point no longer takes ratings."))
-    return PointRef(row[0], row[1], row[2])
+    return ref
 
 
 def point_ref_row(token: str, cursor: intake.Cursor) -> PointRef | None:
