@@ -1,17 +1,15 @@
-"""Concurrent writers on SQLite queue on the busy timeout instead of failing."""
+"""Concurrent writers lose nothing: on SQLite they queue on the busy timeout instead of failing,
+on PostgreSQL they share the pool."""
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from citizenvoice.extensions import db
 from citizenvoice.org import services
 from citizenvoice.org.models import Unit, UnitKind
-from tests.conftest import TEST_DB
 
 
-@pytest.mark.skipif(TEST_DB != "sqlite", reason="SQLite locking behaviour")
 def test_twenty_concurrent_writers_lose_nothing(make_app) -> None:
     app = make_app()
     errors: list[BaseException] = []
