@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 
 from citizenvoice import create_app
@@ -27,6 +28,11 @@ PG_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("CITIZENVOICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IS_CI = os.environ.get("CI") == "true"
+
+# Property tests: no per-example time limit (timings belong to bench/, and a busy machine is
+# not a failure); under CI the same examples every run, so that a red run can be replayed.
+hypothesis_settings.register_profile("citizenvoice", deadline=None, derandomize=IS_CI)
+hypothesis_settings.load_profile("citizenvoice")
 
 # Only PostgreSQL stores a rating with one statement; on SQLite there is nothing to compare.
 collect_ignore = [] if TEST_DB == "postgresql" else ["surveys/test_one_statement.py"]
