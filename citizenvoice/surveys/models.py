@@ -185,7 +185,7 @@ class Rating(Model):
     __table_args__ = (
         UniqueConstraint("kiosk_id", "client_id"),
         Index("ix_ratings_point_created", "service_point_id", "created_at"),
-        Index("ix_ratings_device_point", "device_hash", "service_point_id"),
+        Index("ix_ratings_device_point_created", "device_hash", "service_point_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

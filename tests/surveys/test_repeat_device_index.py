@@ -1,0 +1,96 @@
+"""The repeat-device check reads the device's own ratings at the point, however busy the point.
+
+Every rating post asks whether its device gave a counted rating at the point since the start of
+the repeat window. Read through the point's index, that question costs one row per rating the
+point received in the window, so a busy point slows every post as the day goes on. The device
+index ends with ``created_at``, so the planners answer it from the device's own rows.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from citizenvoice.core.db import utcnow
+from citizenvoice.extensions import db
+from citizenvoice.surveys import intake, services
+from tests.conftest import TEST_DB
+
+DEVICES = 400
+
+
+def _busy_day(point: Any) -> None:
+    """Ratings of ``DEVICES`` phones at the point today, none yet analysed by the database."""
+    version = services.version_for_point(point)
+    now = utcnow()
+    rows = [
+        {
+            "point": point.id,
+            "version": version.id,
+            "at": now - timedelta(seconds=n),
+            "device": f"{n:032x}",
+            "nonce": f"nonce-{n}",
+        }
+        for n in range(DEVICES)
+    ]
+    db.session.execute(
+        text(
+            "INSERT INTO ratings (service_point_id, survey_version_id, overall, created_at,"
+            " is_verified, is_counted, has_contact, device_hash, nonce)"
+            " VALUES (:point, :version, 4, :at, false, true, false, :device, :nonce)"
+        ),
+        rows,
+    )
+    db.session.commit()
+
+
+def _plan(point: Any) -> str:
+    since = utcnow() - timedelta(days=1)
+    device = f"{7:032x}"
+    connection = db.session.connection()
+    if TEST_DB == "sqlite":
+        sql = intake.REPEAT_DEVICE
+        params = {"device_hash": device, "service_point_id": point.id, "since": since}
+        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
+        return "\n".join(str(row[-1]) for row in rows)
+    # PostgreSQL: the plan a prepared statement settles on (the rating intake's are prepared).
+    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    numbered = (
+        intake.REPEAT_DEVICE.replace(":device_hash", "$1")
+        .replace(":service_point_id", "$2")
+        .replace(":since", "$3")
+    )
+    connection.exec_driver_sql("PREPARE repeat_device (varchar, integer, timestamp) AS " + numbered)
+    rows = connection.exec_driver_sql(
+        f"EXPLAIN EXECUTE repeat_device ('{device}', {int(point.id)}, '{since.isoformat()}')"
+    ).all()
+    connection.exec_driver_sql("DEALLOCATE repeat_device")
+    return "\n".join(str(row[0]) for row in rows)
+
+
+def test_the_repeat_device_check_searches_the_device_s_ratings_at_the_point(point: Any) -> None:
+    _busy_day(point)
+    plan = _plan(point)
+    db.session.rollback()
+    assert "ix_ratings_device_point_created" in plan, plan
+    if TEST_DB == "sqlite":
+        assert "device_hash=? AND service_point_id=? AND created_at>?" in plan, plan
+    else:
+        condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+        for column in ("device_hash", "service_point_id", "created_at"):
+            assert column in condition, plan
+
+
+def test_a_repeating_phone_is_still_found_among_a_busy_day(point: Any) -> None:
+    _busy_day(point)
+    since = utcnow() - timedelta(days=1)
+    with db.session.no_autoflush:
+        cursor = intake.Cursor()
+        assert intake.is_repeat_device(point.id, f"{7:032x}", since, cursor)
+        assert not intake.is_repeat_device(point.id, f"{DEVICES + 1:032x}", since, cursor)
+        # Outside the window the earlier rating does not count against the phone.
+        later = utcnow() + timedelta(minutes=1)
+        assert not intake.is_repeat_device(point.id, f"{7:032x}", later, cursor)
+    db.session.rollback()
