@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from citizenvoice.accounts.models import Role
@@ -37,10 +40,10 @@ def test_manager_logs_in_adds_a_unit_and_logs_out(make_app, make_user, javascrip
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill("not the password")
         page.get_by_role("button", name="Log in").click()
-        assert page.get_by_text("The username or password is not correct.").is_visible()
+        expect(page.get_by_text("The username or password is not correct.")).to_be_visible()
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        assert page.get_by_role("heading", name="Welcome").is_visible()
+        expect(page.get_by_role("heading", name="Welcome")).to_be_visible()
         page.get_by_role("link", name="Units and service points").click()
         page.get_by_role("link", name="New unit").click()
         page.get_by_label("Code").fill("civil-affairs")
@@ -48,12 +51,12 @@ def test_manager_logs_in_adds_a_unit_and_logs_out(make_app, make_user, javascrip
         page.get_by_label("Name (Chinese)").fill("民政局")
         page.get_by_label("Kind").select_option("bureau")
         page.get_by_role("button", name="Save").click()
-        assert page.get_by_text("The unit was saved.").is_visible()
+        expect(page.get_by_text("The unit was saved.")).to_be_visible()
         save_screenshot(page, f"staff-unit-saved-{'js' if javascript else 'nojs'}")
         page.get_by_role("button", name="Log out").click()
-        assert page.get_by_text("You have logged out.").is_visible()
+        expect(page.get_by_text("You have logged out.")).to_be_visible()
         page.goto(f"{base}/manage/")
-        assert "/login" in page.url
+        expect(page).to_have_url(re.compile(r"/login"))
         assert console.csp_violations == [] and console.errors == []
     with app.app_context():
         unit = db.session.scalar(select(Unit).where(Unit.code == "civil-affairs"))
