@@ -133,11 +133,14 @@ ADD_TO_ANSWER_ROLLUP = (
     " ON CONFLICT (service_point_id, service_key, day, question_id, value)"
     " DO UPDATE SET answers = answer_rollups.answers + excluded.answers"
 )
-REPEAT_DEVICE = (
-    "SELECT 1 FROM ratings WHERE device_hash = :device_hash"
-    " AND service_point_id = :service_point_id AND created_at >= :since AND is_counted"
-    " LIMIT 1"
+#: The device's counted ratings at the point since ``:since`` (``ix_ratings_device_point_created``).
+_DEVICE_COUNTED_SINCE = (
+    "device_hash = :device_hash AND service_point_id = :service_point_id"
+    " AND created_at >= :since AND is_counted"
 )
+REPEAT_DEVICE = f"SELECT 1 FROM ratings WHERE {_DEVICE_COUNTED_SINCE} LIMIT 1"  # noqa: S608  # nosec B608
+#: The same question as one value, in the statement that stores a rating on PostgreSQL.
+DEVICE_REPEATS = f"SELECT EXISTS (SELECT 1 FROM ratings WHERE {_DEVICE_COUNTED_SINCE})"  # noqa: S608  # nosec B608
 DEVICE_TURN = "SELECT pg_advisory_xact_lock(:key)"
 INSERT_CONTACT = (
     "INSERT INTO rating_contacts (rating_id, name, details, consented_at)"
@@ -158,9 +161,7 @@ POINT_OFFERS = (
 #: the device's turn (:func:`take_device_turn`) is taken by the statement before, so that this
 #: statement's snapshot sees the device's earlier rating. SQLite runs the statements above.
 STORE_AND_COUNT = (  # constants only
-    "WITH earlier AS (SELECT EXISTS (SELECT 1 FROM ratings WHERE device_hash = :device_hash"  # noqa: S608  # nosec B608
-    " AND service_point_id = :service_point_id AND created_at >= :since AND is_counted)"
-    " AS repeats),"
+    f"WITH earlier AS ({DEVICE_REPEATS} AS repeats),"  # noqa: S608  # nosec B608
     " r AS (INSERT INTO ratings (service_point_id, service_id, survey_version_id, overall,"
     " created_at, is_verified, is_counted, has_contact, comment, comment_masked, follow_up_code,"
     " device_hash, ip_hash, answered_seconds, nonce, ticket_id, kiosk_id, client_id)"

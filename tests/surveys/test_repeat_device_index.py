@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from citizenvoice.core.db import utcnow
@@ -56,20 +57,22 @@ def _busy_day(point: Any) -> None:
         db.session.commit()
 
 
-def _plan(point: Any) -> str:
+#: The two forms of the question: a row (the session's path, SQLite's) or one value (inside the
+#: one statement that stores a rating on PostgreSQL).
+STATEMENTS = {"row": intake.REPEAT_DEVICE, "value": intake.DEVICE_REPEATS}
+
+
+def _plan(point: Any, sql: str) -> str:
     since = utcnow() - timedelta(days=1)
     connection = db.session.connection()
     if TEST_DB == "sqlite":
-        sql = intake.REPEAT_DEVICE
         params = {"device_hash": REPEATING, "service_point_id": point.id, "since": since}
         rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
         return "\n".join(str(row[-1]) for row in rows)
     # PostgreSQL: the plan a prepared statement settles on (the rating intake's are prepared).
     connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     numbered = (
-        intake.REPEAT_DEVICE.replace(":device_hash", "$1")
-        .replace(":service_point_id", "$2")
-        .replace(":since", "$3")
+        sql.replace(":device_hash", "$1").replace(":service_point_id", "$2").replace(":since", "$3")
     )
     connection.exec_driver_sql("PREPARE repeat_device (varchar, integer, timestamp) AS " + numbered)
     rows = connection.exec_driver_sql(
@@ -79,9 +82,12 @@ def _plan(point: Any) -> str:
     return "\n".join(str(row[0]) for row in rows)
 
 
-def test_the_repeat_device_check_searches_the_device_s_ratings_at_the_point(point: Any) -> None:
+@pytest.mark.parametrize("form", sorted(STATEMENTS))
+def test_the_repeat_device_check_searches_the_device_s_ratings_at_the_point(
+    point: Any, form: str
+) -> None:
     _busy_day(point)
-    plan = _plan(point)
+    plan = _plan(point, STATEMENTS[form])
     db.session.rollback()
     assert "ix_ratings_device_point_created" in plan, plan
     if TEST_DB == "sqlite":
