@@ -101,7 +101,7 @@ def _build(kind: str, total: int, label: str) -> tuple[common.Database, Any, see
     db = common.new_database(kind, label)
     try:
         app = common.make_app(db)
-        common.create_schema(app)
+        common.create_schema(db)
         office = seed.office(app, points=4)
         report = datagen.load(
             db, office.point_services(), datagen.recent_days(DAYS), total, office.version_id

@@ -30,7 +30,7 @@ BASE_URLS = [
 def page_weight(kind: str = "sqlite") -> dict[str, Any]:
     with common.database(kind, "page") as db:
         app = common.make_app(db)
-        common.create_schema(app)
+        common.create_schema(db)
         office = seed.office(app, points=1)
         token = office.points[0][1]
         client = app.test_client()

@@ -69,7 +69,7 @@ def run(kind: str, quick: bool, log: Any) -> dict[str, Any]:
     size = "quick" if quick else "full"
     with common.database(kind, "readers") as db, tempfile.TemporaryDirectory() as tmp:
         app = common.make_app(db)
-        common.create_schema(app)
+        common.create_schema(db)
         office = seed.office(app, points=4)
         load = datagen.load(
             db, office.point_services(), datagen.recent_days(DAYS), SIZES[size], office.version_id

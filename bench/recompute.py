@@ -273,7 +273,7 @@ def run(kind: str, quick: bool, log: Any) -> dict[str, Any]:
     result: dict[str, Any] = {"database": kind, "units": units, "ratings": total}
     with common.database(kind, "cycle") as db:
         app = common.make_app(db)
-        common.create_schema(app)
+        common.create_schema(db)
         started = common.clock()
         unit_ids, points, user_ids = _org(app, units)
         cycle_id, indicators = _cycle(app, unit_ids, user_ids)

@@ -147,7 +147,7 @@ def run(kind: str, quick: bool, log: Any) -> dict[str, Any]:
     size = SIZES["quick" if quick else "full"][kind]
     with common.database(kind, "tput") as db:
         app = common.make_app(db)
-        common.create_schema(app)
+        common.create_schema(db)
         office = seed.office(app, points=2)
         (real_id, token), (bare_id, _) = office.points
         settings = common.app_settings(db)

@@ -104,7 +104,7 @@ class Stack:
 def build_stack(db: common.Database, points: int = 4, **settings: Any) -> Stack:
     """Schema and an office of ``points`` service points on ``db``; the server is not started."""
     app = common.make_app(db)
-    common.create_schema(app)
+    common.create_schema(db)
     office = seed.office(app, points=points)
     return Stack(db, office, {**common.app_settings(db), **settings})
 
