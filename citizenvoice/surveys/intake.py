@@ -91,16 +91,20 @@ class Stored:
 # session's transaction: SQLAlchemy's per-statement work (compiling, caching, result objects)
 # costs more than SQLite's whole INSERT. PostgreSQL's driver takes ``%(name)s`` instead.
 
+#: The device's counted ratings at the point since ``:since`` (``ix_ratings_device_point_created``).
+_DEVICE_COUNTED_SINCE = (
+    "device_hash = :device_hash AND service_point_id = :service_point_id"
+    " AND created_at >= :since AND is_counted"
+)
 #: A rating counts unless it has a flag already or its device gave a counted rating at the
 #: point since ``:since`` (checked in the INSERT itself, in the write transaction).
-INSERT_RATING = (
-    "INSERT INTO ratings (service_point_id, service_id, survey_version_id, overall, created_at,"
+INSERT_RATING = (  # constants only
+    "INSERT INTO ratings (service_point_id, service_id, survey_version_id, overall, created_at,"  # noqa: S608  # nosec B608
     " is_verified, is_counted, has_contact, comment, comment_masked, follow_up_code, device_hash,"
     " ip_hash, answered_seconds, nonce, ticket_id, kiosk_id, client_id)"
     " VALUES (:service_point_id, :service_id, :survey_version_id, :overall, :created_at,"
-    " :is_verified, :is_counted AND NOT EXISTS (SELECT 1 FROM ratings AS earlier"
-    " WHERE earlier.device_hash = :device_hash AND earlier.service_point_id = :service_point_id"
-    " AND earlier.created_at >= :since AND earlier.is_counted),"
+    " :is_verified, :is_counted AND NOT EXISTS"
+    f" (SELECT 1 FROM ratings WHERE {_DEVICE_COUNTED_SINCE}),"
     " :has_contact, :comment, :comment_masked, :follow_up_code,"
     " :device_hash, :ip_hash, :answered_seconds, :nonce, :ticket_id, :kiosk_id, :client_id)"
     " ON CONFLICT (nonce) DO NOTHING RETURNING id, is_counted"
@@ -132,11 +136,6 @@ ADD_TO_ANSWER_ROLLUP = (
     " VALUES (:service_point_id, :service_key, :day, :question_id, :value, :answers)"
     " ON CONFLICT (service_point_id, service_key, day, question_id, value)"
     " DO UPDATE SET answers = answer_rollups.answers + excluded.answers"
-)
-#: The device's counted ratings at the point since ``:since`` (``ix_ratings_device_point_created``).
-_DEVICE_COUNTED_SINCE = (
-    "device_hash = :device_hash AND service_point_id = :service_point_id"
-    " AND created_at >= :since AND is_counted"
 )
 REPEAT_DEVICE = f"SELECT 1 FROM ratings WHERE {_DEVICE_COUNTED_SINCE} LIMIT 1"  # noqa: S608  # nosec B608
 #: The same question as one value, in the statement that stores a rating on PostgreSQL.
