@@ -14,6 +14,7 @@ from flask import current_app, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from redis.exceptions import NoScriptError
 
 if TYPE_CHECKING:
     from flask_limiter import Limiter
@@ -132,24 +133,54 @@ return counts
 """
 
 
+#: The script's digest, which Redis computes the same way when the script is loaded.
+INCR_EXPIRE_ALL_SHA = hashlib.sha1(INCR_EXPIRE_ALL.encode(), usedforsecurity=False).hexdigest()
+
+
 def _hit_in_one_round_trip(
     storage: RedisStorage, items: list[tuple[RateLimitItem, tuple[str, str, str]]]
 ) -> bool:
     """Fixed windows on Redis: every counter incremented in one script call, one round trip
     (what ``FixedWindowRateLimiter.hit`` does for each, less the round trips). The script is
     called by its digest and loaded again when Redis has forgotten it (restarted since)."""
-    client: Any = storage.get_connection()
-    script = _scripts.get(id(client))
-    if script is None or script.registered_client is not client:
-        script = client.register_script(INCR_EXPIRE_ALL)
-        _scripts[id(client)] = script
     keys = [storage.prefixed_key(item.key_for(*identifiers)) for item, identifiers in items]
-    counts = script(keys=keys, args=[item.get_expiry() for item, _ids in items])
+    expiries = [item.get_expiry() for item, _ids in items]
+    client: Any = storage.get_connection()
+    counts = _call_script(client.connection_pool, keys, expiries)
     return all(int(n) <= item.amount for n, (item, _ids) in zip(counts, items, strict=True))
 
 
-#: The registered script per Redis client of this process.
-_scripts: dict[int, Any] = {}
+def _call_script(pool: Any, keys: list[str], expiries: list[int]) -> Any:
+    """EVALSHA on a connection of the client's pool, without the client's per-command layers
+    (they cost twice the round trip itself). The pool hands out a connection the server
+    dropped (a restarted Redis) only after opening it again."""
+    command = _packed("EVALSHA", INCR_EXPIRE_ALL_SHA, len(keys), *keys, *expiries)
+    connection = pool.get_connection()
+    try:
+        return _evalsha(connection, command)
+    finally:
+        pool.release(connection)
+
+
+def _evalsha(connection: Any, command: bytes) -> Any:
+    """The script's reply; a server that has forgotten the script is given it again."""
+    try:
+        connection.send_packed_command([command])
+        return connection.read_response()
+    except NoScriptError:
+        connection.send_command("SCRIPT", "LOAD", INCR_EXPIRE_ALL)
+        connection.read_response()
+        connection.send_packed_command([command])
+        return connection.read_response()
+
+
+def _packed(*args: str | int) -> bytes:
+    """A command in Redis's wire format (RESP): an array of bulk strings."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = str(arg).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
 
 
 direct_limits = DirectLimits()

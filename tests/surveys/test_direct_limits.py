@@ -75,3 +75,47 @@ def test_without_its_storage_the_site_counts_in_memory_and_says_so_once(
     assert [r.getMessage() for r in warnings] == [
         "rate-limit storage unreachable: survey limits are counted in memory until it is back"
     ]
+
+
+def test_a_restarted_redis_keeps_counting_the_same_limits(
+    make_app: Callable[..., Flask], point: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis forgot the counting script (restarted, or SCRIPT FLUSH), then dropped the
+    connection the site was using: the posts are still counted in Redis, not in memory."""
+    require_service("Redis", redis_reachable())
+    import redis
+
+    from citizenvoice.extensions import limiter
+
+    token = point.token
+    db.session.commit()
+    prefix = f"cv_test_{secrets.token_hex(6)}"
+    app = make_app(
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=prefix,
+        SURVEY_DEVICE_LIMIT="3 per hour",
+        SURVEY_MIN_SECONDS=0,
+    )
+    server = redis.Redis.from_url(REDIS_URL)
+
+    def posts_counted() -> int:
+        return sum(int(server.get(k) or 0) for k in server.scan_iter(f"*{prefix}*/sv-ip/*"))
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="citizenvoice.core.ratelimit"):
+            assert _rate(app, token, 1) == [303]
+            server.script_flush()
+            assert _rate(app, token, 1) == [303]
+            with app.app_context():  # the connection the next post will be given
+                pool = limiter.storage.get_connection().connection_pool
+                connection = pool.get_connection()
+                connection.send_command("CLIENT", "ID")
+                client_id = connection.read_response()
+                pool.release(connection)
+            server.client_kill_filter(_id=client_id)
+            assert _rate(app, token, 1) == [303]
+        assert posts_counted() == 3
+        assert [r for r in caplog.records if r.name == "citizenvoice.core.ratelimit"] == []
+    finally:
+        for key in server.scan_iter(f"*{prefix}*"):
+            server.delete(key)
