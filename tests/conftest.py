@@ -34,8 +34,6 @@ IS_CI = os.environ.get("CI") == "true"
 hypothesis_settings.register_profile("citizenvoice", deadline=None, derandomize=IS_CI)
 hypothesis_settings.load_profile("citizenvoice")
 
-# Only PostgreSQL stores a rating with one statement; on SQLite there is nothing to compare.
-collect_ignore = [] if TEST_DB == "postgresql" else ["surveys/test_one_statement.py"]
 PASSWORD = "correct horse battery"
 
 BASE_CONFIG: dict[str, Any] = {

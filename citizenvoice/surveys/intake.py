@@ -16,7 +16,7 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -250,29 +250,39 @@ class Cursor:
         self._connection = connection
         self._cursor = connection.cursor()
 
-    def _params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        """SQLite's driver is given times and days as the text SQLAlchemy stores for them."""
+    def prepare(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The parameters as the driver takes them: SQLite's is given times and days as the
+        text SQLAlchemy stores for them."""
         if self.dialect != "sqlite":
             return params
         converted = dict(params)
         for name in _TIME_PARAMETERS.intersection(params):
-            converted[name] = sqlite_time(params[name])
+            if params[name] is not None:
+                converted[name] = sqlite_time(params[name])
         for name in _DAY_PARAMETERS.intersection(params):
-            converted[name] = params[name].isoformat()
+            if params[name] is not None:
+                converted[name] = params[name].isoformat()
         return converted
 
     def execute(self, statement: str, params: Mapping[str, Any]) -> Any:
+        return self.execute_prepared(statement, self.prepare(params))
+
+    def execute_prepared(self, statement: str, params: Mapping[str, Any]) -> Any:
+        """:meth:`execute` with parameters :meth:`prepare` has converted already."""
         sql = _for_driver(statement, self.dialect)
         try:
-            self._cursor.execute(sql, self._params(params))
+            self._cursor.execute(sql, params)
         except self._errors as exc:
             raise self._wrapped(sql, exc) from exc
         return self._cursor
 
     def execute_many(self, statement: str, rows: list[dict[str, Any]]) -> None:
+        self.execute_many_prepared(statement, [self.prepare(row) for row in rows])
+
+    def execute_many_prepared(self, statement: str, rows: Sequence[Mapping[str, Any]]) -> None:
         sql = _for_driver(statement, self.dialect)
         try:
-            self._cursor.executemany(sql, [self._params(row) for row in rows])
+            self._cursor.executemany(sql, rows)
         except self._errors as exc:
             raise self._wrapped(sql, exc) from exc
 
@@ -283,6 +293,9 @@ class Cursor:
 
     def first(self, statement: str, params: Mapping[str, Any]) -> Any:
         return self.execute(statement, params).fetchone()
+
+    def first_prepared(self, statement: str, params: Mapping[str, Any]) -> Any:
+        return self.execute_prepared(statement, params).fetchone()
 
     def fetchone(self) -> Any:
         """The next row of the last statement's result."""
@@ -525,10 +538,12 @@ def store_and_count(
     PostgreSQL (:data:`STORE_AND_COUNT`). ``case``: the case's columns and notices
     (``casework.services.case_opening``), when storing the rating opens one. ``commit``: the
     cursor's own connection commits before the result is read (in pipeline mode, the
-    statement and the COMMIT go out together)."""
+    statement and the COMMIT go out together). SQLite: :func:`_store_and_count_in_steps`."""
     row = _rating_row(point_id, version, values, contact, repeat_since)
     if cursor.is_session_bound:
         db.session.flush()
+    if cursor.dialect != "postgresql":
+        return _store_and_count_in_steps(row, answers, flags, contact, cursor, case, commit)
     if row["device_hash"] is not None and repeat_since is not None:
         take_device_turn(point_id, row["device_hash"], cursor)
     created_at: datetime = row["created_at"]
@@ -554,6 +569,116 @@ def store_and_count(
     if found is None:  # a re-sent form: the first one stands
         return Stored(None, row["nonce"], row["follow_up_code"], False, created_at)
     return Stored(found[0], row["nonce"], row["follow_up_code"], bool(found[1]), created_at)
+
+
+def _store_and_count_in_steps(
+    row: dict[str, Any],
+    answers: Mapping[int, int],
+    flags: list[FlagKind],
+    contact: tuple[str, str] | None,
+    cursor: Cursor,
+    case: Mapping[str, Any] | None,
+    commit: bool,
+) -> Stored:
+    """:func:`store_and_count` where a statement cannot write to several tables (SQLite): the
+    statements of :func:`store`, ``open_case`` and :func:`count_stored`, with every parameter
+    made ready before the write transaction begins. SQLite has one writer at a time, and
+    every other writer waits while this one works between its statements. ``row``: the
+    rating's parameters (``_rating_row``)."""
+    from citizenvoice.casework.services import INSERT_CASE, INSERT_NOTIFICATION
+
+    flags = list(flags)
+    point_id: int = row["service_point_id"]
+    repeat_since: datetime | None = row["since"]
+    created_at: datetime = row["created_at"]
+    prepare = cursor.prepare
+    rating = prepare({**row, "is_counted": not flags})
+    answer_rows = [{"rating_id": 0, "question_id": q, "value": v} for q, v in answers.items()]
+    contact_row = (
+        None
+        if contact is None
+        else prepare(
+            {"rating_id": 0, "name": contact[0], "details": contact[1], "consented_at": created_at}
+        )
+    )
+    flag_row = prepare(
+        {"rating_id": 0, "kind": "", "status": FlagStatus.OPEN.name, "created_at": created_at}
+    )
+    case_row = notice_rows = None
+    if case is not None:
+        case_row = prepare(
+            {
+                "rating_id": 0,
+                "unit_id": case["unit_id"],
+                "reason": case["case_reason"],
+                "status": case["case_status"],
+                "opened_at": created_at,
+                "acknowledge_due": case["acknowledge_due"],
+                "resolve_due": case["resolve_due"],
+                "language": case["case_language"],
+            }
+        )
+        notice_rows = [
+            prepare(
+                {
+                    "unit_id": None if for_inspectors else case["unit_id"],
+                    "for_inspectors": for_inspectors,
+                    "case_id": 0,
+                    "kind": kind,
+                    "created_at": created_at,
+                }
+            )
+            for kind, for_inspectors in zip(
+                case["notice_kinds"], case["notice_for_inspectors"], strict=True
+            )
+        ]
+    key = {"service_point_id": point_id, "service_key": row["service_id"] or 0}
+    key["day"] = created_at.date()
+    rollup = prepare({**key, **rating_counters(row["overall"], bool(row["is_verified"]))})
+    answer_rollups = [
+        prepare({**key, "question_id": q, "value": v, "answers": 1}) for q, v in answers.items()
+    ]
+
+    cursor.begin_writes()
+    device = row["device_hash"]
+    # A flagged rating does not count anyway: whether the device repeats is asked apart.
+    if (
+        flags
+        and device is not None
+        and repeat_since is not None
+        and is_repeat_device(point_id, device, repeat_since, cursor)
+    ):
+        flags.append(FlagKind.DUPLICATE_DEVICE)
+    found = cursor.first_prepared(INSERT_RATING, rating)
+    if found is None:  # a re-sent form: the first one stands
+        stored = Stored(None, row["nonce"], row["follow_up_code"], False, created_at)
+    else:
+        rating_id, is_counted = found[0], bool(found[1])
+        if not flags and not is_counted:
+            flags.append(FlagKind.DUPLICATE_DEVICE)
+        stored = Stored(rating_id, row["nonce"], row["follow_up_code"], is_counted, created_at)
+        for answer in answer_rows:
+            answer["rating_id"] = rating_id
+        if answer_rows:
+            cursor.execute_many_prepared(INSERT_ANSWER, answer_rows)
+        if contact_row is not None:
+            cursor.execute_prepared(INSERT_CONTACT, {**contact_row, "rating_id": rating_id})
+        if flags:
+            cursor.execute_many_prepared(
+                INSERT_FLAG,
+                [{**flag_row, "rating_id": rating_id, "kind": kind.name} for kind in flags],
+            )
+        if case_row is not None and notice_rows is not None:
+            case_id = cursor.first_prepared(INSERT_CASE, {**case_row, "rating_id": rating_id})[0]
+            notices = [{**notice, "case_id": case_id} for notice in notice_rows]
+            cursor.execute_many_prepared(INSERT_NOTIFICATION, notices)
+        if is_counted:
+            cursor.execute_prepared(ADD_TO_ROLLUP, rollup)
+            if answer_rollups:
+                cursor.execute_many_prepared(ADD_TO_ANSWER_ROLLUP, answer_rollups)
+    if commit:
+        cursor.commit()
+    return stored
 
 
 #: The case parameters of :data:`STORE_AND_COUNT` for a rating that opens no case.

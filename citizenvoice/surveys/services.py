@@ -361,13 +361,12 @@ def store_rating(
     contact_row = (sub.contact_name.strip()[:120], contact[:200]) if contact else None
     repeat_since = now - timedelta(hours=rules.device_window_hours)
     reason = None if sub.is_honeypot else case_reason_of(version, sub)  # robots open no case
-    if cursor.dialect == "postgresql":
-        case = case_opening(unit_id, reason, now.date(), language, due) if reason else None
-        if case is not None or reason is None:  # one statement, unless the case sends e-mail
-            return intake.store_and_count(
-                point_id, version, values, sub.answers, flags, contact_row, cursor,
-                repeat_since, case, commit,
-            )  # fmt: skip
+    case = case_opening(unit_id, reason, now.date(), language, due) if reason else None
+    if case is not None or reason is None:  # unless the case sends e-mail
+        return intake.store_and_count(
+            point_id, version, values, sub.answers, flags, contact_row, cursor,
+            repeat_since, case, commit,
+        )  # fmt: skip
     stored = intake.store(
         point_id, version, values, sub.answers, flags, contact_row, cursor, repeat_since
     )

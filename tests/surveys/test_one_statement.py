@@ -1,13 +1,14 @@
-"""PostgreSQL stores a rating with one statement (``intake.STORE_AND_COUNT``); SQLite with the
-statements it is made of. Both must leave the same rows: the rating, its answers, contact and
-flags, its case and notices, and the day's rollups."""
+"""A rating and everything it brings are stored by ``intake.store_and_count``: on PostgreSQL one
+statement (``intake.STORE_AND_COUNT``), on SQLite its statements with their parameters made
+ready before the write transaction. Either must leave the rows that the separate steps
+(``intake.store``, ``open_case``, ``intake.count_stored``) leave: the rating, its answers,
+contact and flags, its case and notices, and the day's rollups."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -25,12 +26,6 @@ from citizenvoice.surveys.models import (
     RatingFlag,
     RatingRollup,
 )
-
-
-@pytest.fixture(autouse=True)
-def _on_postgresql(app: Flask) -> None:
-    # tests/conftest.py leaves this module out on SQLite; run it with TEST_DB=postgresql.
-    assert db.engine.dialect.name == "postgresql", "run with TEST_DB=postgresql"
 
 
 def _by_statements(
