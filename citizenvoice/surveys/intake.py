@@ -632,8 +632,8 @@ def _store_and_count_in_steps(
                 case["notice_kinds"], case["notice_for_inspectors"], strict=True
             )
         ]
-    key = {"service_point_id": point_id, "service_key": row["service_id"] or 0}
-    key["day"] = created_at.date()
+    day = created_at.date()
+    key = {"service_point_id": point_id, "service_key": row["service_id"] or 0, "day": day}
     rollup = prepare({**key, **rating_counters(row["overall"], bool(row["is_verified"]))})
     answer_rollups = [
         prepare({**key, "question_id": q, "value": v, "answers": 1}) for q, v in answers.items()
