@@ -347,6 +347,19 @@ def rating_counters(overall: int, is_verified: bool, sign: int = 1) -> dict[str,
     return counters
 
 
+def _rollup_rows(
+    key: Mapping[str, Any], counters: Mapping[str, int], answers: Mapping[int, int], sign: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The parameters of :data:`ADD_TO_ROLLUP` and of each :data:`ADD_TO_ANSWER_ROLLUP` that add
+    (sign=1) or take away (sign=-1) a rating (``counters``: :func:`rating_counters`) and its
+    answers in the rollups of ``key`` (point, service key, day)."""
+    answer_rows = [
+        {**key, "question_id": question_id, "value": value, "answers": sign}
+        for question_id, value in answers.items()
+    ]
+    return {**key, **counters}, answer_rows
+
+
 def count_in_rollups(
     point_id: int,
     service_id: int | None,
@@ -359,16 +372,12 @@ def count_in_rollups(
 ) -> None:
     """Add (sign=1) or take away (sign=-1) one rating and its answers in the day's rollups."""
     key = {"service_point_id": point_id, "service_key": service_id or 0, "day": day}
+    counters = rating_counters(overall, is_verified, sign)
+    rollup, answer_rows = _rollup_rows(key, counters, answers, sign)
     cursor = cursor or Cursor()
-    cursor.execute(ADD_TO_ROLLUP, {**key, **rating_counters(overall, is_verified, sign)})
-    if answers:
-        cursor.execute_many(
-            ADD_TO_ANSWER_ROLLUP,
-            [
-                {**key, "question_id": question_id, "value": value, "answers": sign}
-                for question_id, value in answers.items()
-            ],
-        )
+    cursor.execute(ADD_TO_ROLLUP, rollup)
+    if answer_rows:
+        cursor.execute_many(ADD_TO_ANSWER_ROLLUP, answer_rows)
 
 
 # ---- storing ---------------------------------------------------------------------------------
@@ -447,56 +456,94 @@ def store(
     ``Stored(id=None)``; a used ticket or a repeated kiosk id raises IntegrityError (the
     database decides, not a check before). :func:`count_stored` then adds it to the rollups.
     """
-    flags = list(flags)
     row = _rating_row(point_id, version, values, contact, repeat_since)
     cursor = cursor or Cursor()
     if cursor.is_session_bound:
         db.session.flush()
+    writes = _RatingWrites.of(row, answers, flags, contact, cursor)
     cursor.begin_writes()
-    device = row["device_hash"]
-    if device is not None and repeat_since is not None:
-        take_device_turn(point_id, device, cursor)
-        # A flagged rating does not count anyway: whether the device repeats is asked apart.
-        if flags and is_repeat_device(point_id, device, repeat_since, cursor):
-            flags.append(FlagKind.DUPLICATE_DEVICE)
-    row["is_counted"] = not flags
-    found = cursor.first(INSERT_RATING, row)
-    if found is None:
-        return Stored(None, row["nonce"], row["follow_up_code"], False, row["created_at"])
-    rating_id, is_counted = found[0], bool(found[1])
-    if not flags and not is_counted:
-        flags.append(FlagKind.DUPLICATE_DEVICE)
-    stored = Stored(rating_id, row["nonce"], row["follow_up_code"], is_counted, row["created_at"])
-    if answers:
-        cursor.execute_many(
-            INSERT_ANSWER,
-            [{"rating_id": rating_id, "question_id": q, "value": v} for q, v in answers.items()],
-        )
-    if contact is not None:
-        name, details = contact
-        cursor.execute(
-            INSERT_CONTACT,
-            {
-                "rating_id": rating_id,
-                "name": name,
-                "details": details,
-                "consented_at": row["created_at"],
-            },
-        )
-    if flags:
-        cursor.execute_many(
-            INSERT_FLAG,
-            [
+    return writes.insert(cursor)
+
+
+@dataclass
+class _RatingWrites:
+    """A rating and the rows it brings (answers, contact, flags), their parameters made ready
+    for the driver before the write transaction begins; the rows get the rating's id once it
+    is stored. SQLite has one writer at a time: every other writer waits while this one works
+    between its statements."""
+
+    row: dict[str, Any]
+    rating: Mapping[str, Any]
+    flags: list[FlagKind]
+    answer_rows: list[dict[str, Any]]
+    contact_row: Mapping[str, Any] | None
+    flag_row: Mapping[str, Any]
+
+    @classmethod
+    def of(
+        cls,
+        row: dict[str, Any],
+        answers: Mapping[int, int],
+        flags: list[FlagKind],
+        contact: tuple[str, str] | None,
+        cursor: Cursor,
+    ) -> _RatingWrites:
+        """``row``: the rating's parameters (:func:`_rating_row`)."""
+        created_at = row["created_at"]
+        contact_row = None
+        if contact is not None:
+            name, details = contact
+            contact_row = cursor.prepare(
+                {"rating_id": 0, "name": name, "details": details, "consented_at": created_at}
+            )
+        return cls(
+            row,
+            # A flag found while storing (a repeated device) joins flags, so this stays true.
+            cursor.prepare({**row, "is_counted": not flags}),
+            list(flags),
+            [{"rating_id": 0, "question_id": q, "value": v} for q, v in answers.items()],
+            contact_row,
+            cursor.prepare(
                 {
-                    "rating_id": rating_id,
-                    "kind": kind.name,  # enum columns hold the member's name
+                    "rating_id": 0,
+                    "kind": "",
                     "status": FlagStatus.OPEN.name,
-                    "created_at": row["created_at"],
+                    "created_at": created_at,
                 }
-                for kind in flags
-            ],
+            ),
         )
-    return stored
+
+    def insert(self, cursor: Cursor) -> Stored:
+        """Inside the write transaction: the rating, then its answers, contact and flags. A
+        rating whose device gave a counted rating at the point since the row's ``since`` is
+        flagged as a duplicate device; a re-sent form (its nonce stored) inserts nothing."""
+        row, flags = self.row, self.flags
+        point_id, device, since = row["service_point_id"], row["device_hash"], row["since"]
+        if device is not None and since is not None:
+            take_device_turn(point_id, device, cursor)
+            # A flagged rating does not count anyway: whether the device repeats is asked apart.
+            if flags and is_repeat_device(point_id, device, since, cursor):
+                flags.append(FlagKind.DUPLICATE_DEVICE)
+        found = cursor.first_prepared(INSERT_RATING, self.rating)
+        if found is None:
+            return Stored(None, row["nonce"], row["follow_up_code"], False, row["created_at"])
+        rating_id, is_counted = found[0], bool(found[1])
+        if not flags and not is_counted:
+            flags.append(FlagKind.DUPLICATE_DEVICE)
+        for answer in self.answer_rows:
+            answer["rating_id"] = rating_id
+        if self.answer_rows:
+            cursor.execute_many_prepared(INSERT_ANSWER, self.answer_rows)
+        if self.contact_row is not None:
+            cursor.execute_prepared(INSERT_CONTACT, {**self.contact_row, "rating_id": rating_id})
+        if flags:
+            flag_rows = [
+                # enum columns hold the member's name
+                {**self.flag_row, "rating_id": rating_id, "kind": kind.name}
+                for kind in flags
+            ]
+            cursor.execute_many_prepared(INSERT_FLAG, flag_rows)
+        return Stored(rating_id, row["nonce"], row["follow_up_code"], is_counted, row["created_at"])
 
 
 def count_stored(
@@ -582,29 +629,14 @@ def _store_and_count_in_steps(
 ) -> Stored:
     """:func:`store_and_count` where a statement cannot write to several tables (SQLite): the
     statements of :func:`store`, ``open_case`` and :func:`count_stored`, with every parameter
-    made ready before the write transaction begins. SQLite has one writer at a time, and
-    every other writer waits while this one works between its statements. ``row``: the
-    rating's parameters (``_rating_row``)."""
+    made ready before the write transaction begins (see :class:`_RatingWrites`). ``row``: the
+    rating's parameters (:func:`_rating_row`)."""
     from citizenvoice.casework.services import INSERT_CASE, INSERT_NOTIFICATION
 
-    flags = list(flags)
-    point_id: int = row["service_point_id"]
-    repeat_since: datetime | None = row["since"]
-    created_at: datetime = row["created_at"]
     prepare = cursor.prepare
-    rating = prepare({**row, "is_counted": not flags})
-    answer_rows = [{"rating_id": 0, "question_id": q, "value": v} for q, v in answers.items()]
-    contact_row = (
-        None
-        if contact is None
-        else prepare(
-            {"rating_id": 0, "name": contact[0], "details": contact[1], "consented_at": created_at}
-        )
-    )
-    flag_row = prepare(
-        {"rating_id": 0, "kind": "", "status": FlagStatus.OPEN.name, "created_at": created_at}
-    )
-    case_row = notice_rows = None
+    created_at: datetime = row["created_at"]
+    writes = _RatingWrites.of(row, answers, flags, contact, cursor)
+    case_row, notice_rows = None, []
     if case is not None:
         case_row = prepare(
             {
@@ -632,50 +664,22 @@ def _store_and_count_in_steps(
                 case["notice_kinds"], case["notice_for_inspectors"], strict=True
             )
         ]
-    day = created_at.date()
-    key = {"service_point_id": point_id, "service_key": row["service_id"] or 0, "day": day}
-    rollup = prepare({**key, **rating_counters(row["overall"], bool(row["is_verified"]))})
-    answer_rollups = [
-        prepare({**key, "question_id": q, "value": v, "answers": 1}) for q, v in answers.items()
-    ]
+    key = {"service_point_id": row["service_point_id"], "service_key": row["service_id"] or 0}
+    counters = rating_counters(row["overall"], bool(row["is_verified"]))
+    rollup, answer_rollups = _rollup_rows({**key, "day": created_at.date()}, counters, answers, 1)
+    rollup_row = prepare(rollup)
+    answer_rollup_rows = [prepare(answer_rollup) for answer_rollup in answer_rollups]
 
     cursor.begin_writes()
-    device = row["device_hash"]
-    # A flagged rating does not count anyway: whether the device repeats is asked apart.
-    if (
-        flags
-        and device is not None
-        and repeat_since is not None
-        and is_repeat_device(point_id, device, repeat_since, cursor)
-    ):
-        flags.append(FlagKind.DUPLICATE_DEVICE)
-    found = cursor.first_prepared(INSERT_RATING, rating)
-    if found is None:  # a re-sent form: the first one stands
-        stored = Stored(None, row["nonce"], row["follow_up_code"], False, created_at)
-    else:
-        rating_id, is_counted = found[0], bool(found[1])
-        if not flags and not is_counted:
-            flags.append(FlagKind.DUPLICATE_DEVICE)
-        stored = Stored(rating_id, row["nonce"], row["follow_up_code"], is_counted, created_at)
-        for answer in answer_rows:
-            answer["rating_id"] = rating_id
-        if answer_rows:
-            cursor.execute_many_prepared(INSERT_ANSWER, answer_rows)
-        if contact_row is not None:
-            cursor.execute_prepared(INSERT_CONTACT, {**contact_row, "rating_id": rating_id})
-        if flags:
-            cursor.execute_many_prepared(
-                INSERT_FLAG,
-                [{**flag_row, "rating_id": rating_id, "kind": kind.name} for kind in flags],
-            )
-        if case_row is not None and notice_rows is not None:
-            case_id = cursor.first_prepared(INSERT_CASE, {**case_row, "rating_id": rating_id})[0]
-            notices = [{**notice, "case_id": case_id} for notice in notice_rows]
-            cursor.execute_many_prepared(INSERT_NOTIFICATION, notices)
-        if is_counted:
-            cursor.execute_prepared(ADD_TO_ROLLUP, rollup)
-            if answer_rollups:
-                cursor.execute_many_prepared(ADD_TO_ANSWER_ROLLUP, answer_rollups)
+    stored = writes.insert(cursor)
+    if stored.id is not None and case_row is not None:
+        case_id = cursor.first_prepared(INSERT_CASE, {**case_row, "rating_id": stored.id})[0]
+        notices = [{**notice, "case_id": case_id} for notice in notice_rows]
+        cursor.execute_many_prepared(INSERT_NOTIFICATION, notices)
+    if stored.is_counted:  # stored now, and not flagged
+        cursor.execute_prepared(ADD_TO_ROLLUP, rollup_row)
+        if answer_rollup_rows:
+            cursor.execute_many_prepared(ADD_TO_ANSWER_ROLLUP, answer_rollup_rows)
     if commit:
         cursor.commit()
     return stored
