@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -28,13 +29,23 @@ def _rate(app: Flask, token: str, times: int) -> list[int]:
     return statuses
 
 
-def test_limits_count_in_redis(make_app: Callable[..., Flask], point: Any) -> None:
+@dataclass
+class RedisSite:
+    app: Flask
+    server: Any  # a client of the same Redis, to look at the counters
+    prefix: str  # the key prefix of this test's counters
+    token: str  # the QR token of the test's service point
+
+
+@pytest.fixture
+def redis_site(make_app: Callable[..., Flask], point: Any) -> Iterator[RedisSite]:
+    """An app counting its limits in Redis under a prefix of its own (3 posts per device and
+    hour), once the test's service point is committed; the counters are deleted afterwards."""
     require_service("Redis", redis_reachable())
     import redis
 
     token = point.token
     db.session.commit()  # the test's own transaction ends before the other app's requests
-
     prefix = f"cv_test_{secrets.token_hex(6)}"
     app = make_app(
         RATELIMIT_STORAGE_URI=REDIS_URL,
@@ -44,18 +55,23 @@ def test_limits_count_in_redis(make_app: Callable[..., Flask], point: Any) -> No
     )
     server = redis.Redis.from_url(REDIS_URL)
     try:
-        assert _rate(app, token, 5) == [303, 303, 303, 429, 429]
-        assert counts() == (3, 1)  # one counted rating per device and day, the rest flagged
-        keys = {key.decode(): int(server.get(key) or 0) for key in server.scan_iter(f"*{prefix}*")}
-        # One counter per limit: pages and posts per address, posts per device.
-        by_scope = {
-            scope: [n for k, n in keys.items() if f"/{scope}/" in k]
-            for scope in ("sv-get", "sv-ip", "sv-device")
-        }
-        assert by_scope == {"sv-get": [5], "sv-ip": [5], "sv-device": [5]}
+        yield RedisSite(app, server, prefix, token)
     finally:
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
+
+
+def test_limits_count_in_redis(redis_site: RedisSite) -> None:
+    server, prefix = redis_site.server, redis_site.prefix
+    assert _rate(redis_site.app, redis_site.token, 5) == [303, 303, 303, 429, 429]
+    assert counts() == (3, 1)  # one counted rating per device and day, the rest flagged
+    keys = {key.decode(): int(server.get(key) or 0) for key in server.scan_iter(f"*{prefix}*")}
+    # One counter per limit: pages and posts per address, posts per device.
+    by_scope = {
+        scope: [n for k, n in keys.items() if f"/{scope}/" in k]
+        for scope in ("sv-get", "sv-ip", "sv-device")
+    }
+    assert by_scope == {"sv-get": [5], "sv-ip": [5], "sv-device": [5]}
 
 
 def test_without_its_storage_the_site_counts_in_memory_and_says_so_once(
@@ -78,44 +94,29 @@ def test_without_its_storage_the_site_counts_in_memory_and_says_so_once(
 
 
 def test_a_restarted_redis_keeps_counting_the_same_limits(
-    make_app: Callable[..., Flask], point: Any, caplog: pytest.LogCaptureFixture
+    redis_site: RedisSite, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Redis forgot the counting script (restarted, or SCRIPT FLUSH), then dropped the
     connection the site was using: the posts are still counted in Redis, not in memory."""
-    require_service("Redis", redis_reachable())
-    import redis
-
     from citizenvoice.extensions import limiter
 
-    token = point.token
-    db.session.commit()
-    prefix = f"cv_test_{secrets.token_hex(6)}"
-    app = make_app(
-        RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_KEY_PREFIX=prefix,
-        SURVEY_DEVICE_LIMIT="3 per hour",
-        SURVEY_MIN_SECONDS=0,
-    )
-    server = redis.Redis.from_url(REDIS_URL)
+    app, server, token = redis_site.app, redis_site.server, redis_site.token
 
     def posts_counted() -> int:
-        return sum(int(server.get(k) or 0) for k in server.scan_iter(f"*{prefix}*/sv-ip/*"))
+        keys = server.scan_iter(f"*{redis_site.prefix}*/sv-ip/*")
+        return sum(int(server.get(k) or 0) for k in keys)
 
-    try:
-        with caplog.at_level(logging.WARNING, logger="citizenvoice.core.ratelimit"):
-            assert _rate(app, token, 1) == [303]
-            server.script_flush()
-            assert _rate(app, token, 1) == [303]
-            with app.app_context():  # the connection the next post will be given
-                pool = limiter.storage.get_connection().connection_pool
-                connection = pool.get_connection()
-                connection.send_command("CLIENT", "ID")
-                client_id = connection.read_response()
-                pool.release(connection)
-            server.client_kill_filter(_id=client_id)
-            assert _rate(app, token, 1) == [303]
-        assert posts_counted() == 3
-        assert [r for r in caplog.records if r.name == "citizenvoice.core.ratelimit"] == []
-    finally:
-        for key in server.scan_iter(f"*{prefix}*"):
-            server.delete(key)
+    with caplog.at_level(logging.WARNING, logger="citizenvoice.core.ratelimit"):
+        assert _rate(app, token, 1) == [303]
+        server.script_flush()
+        assert _rate(app, token, 1) == [303]
+        with app.app_context():  # the connection the next post will be given
+            pool = limiter.storage.get_connection().connection_pool
+            connection = pool.get_connection()
+            connection.send_command("CLIENT", "ID")
+            client_id = connection.read_response()
+            pool.release(connection)
+        server.client_kill_filter(_id=client_id)
+        assert _rate(app, token, 1) == [303]
+    assert posts_counted() == 3
+    assert [r for r in caplog.records if r.name == "citizenvoice.core.ratelimit"] == []
