@@ -5,10 +5,11 @@ those posts are plainly valid: a genuine form token shown to this phone's device
 form's CSRF token), a tap on each scale. For them this middleware does what the view does —
 the same checks through the same functions (:mod:`~citizenvoice.surveys.integrity`,
 :func:`~citizenvoice.surveys.forms.plain_answers`), the same rate limits in the same storage,
-the same statements through :func:`~citizenvoice.surveys.services.store_rating` on a pooled
-connection of the same engine — without the request machinery around the view (request and
-session objects, before- and after-request hooks, the form object), which costs more than
-storing the rating.
+the same rows — without the request machinery around the view (request and session objects,
+before- and after-request hooks, the form object), which costs more than storing the rating.
+On SQLite the rating is stored by :func:`~citizenvoice.surveys.services.store_rating`'s
+statements on a pooled connection of the app's engine; on PostgreSQL by one message to the
+database (:mod:`~citizenvoice.surveys.intake_pg`), which also checks the point.
 
 Anything else goes on to the Flask view, unchanged: a query string, another content type, an
 unknown survey version, an answer the form would question, a missing or foreign cookie or token,
@@ -28,10 +29,12 @@ import io
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask
+from sqlalchemy import create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
@@ -42,9 +45,10 @@ from citizenvoice.core.i18n import LANG_COOKIE, choose_language
 from citizenvoice.core.ratelimit import client_key_for, direct_limits
 from citizenvoice.core.security import SECURITY_HEADERS
 from citizenvoice.extensions import db
-from citizenvoice.surveys import integrity, services
+from citizenvoice.surveys import intake, intake_pg, integrity, services
 from citizenvoice.surveys.forms import plain_answers
 from citizenvoice.surveys.intake import Cursor, VersionShape, _driver_errors
+from citizenvoice.surveys.qr import normalize_token
 
 #: The environ key telling the view that the edge counted this request against the survey's
 #: limits: True (within them) or False (over one: the view answers 429 without counting again).
@@ -53,10 +57,33 @@ LIMITS_COUNTED = "citizenvoice.survey_limits_counted"
 #: ``/s/<token>`` and ``/S/<token>`` (the view's routes); the token is checked by the lookup.
 PATH = re.compile(r"/[sS]/([A-Za-z0-9]{1,64})")
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: How many service points' units a worker remembers before it starts afresh.
+MAX_REMEMBERED_POINTS = 10_000
 #: A plainly valid rating is small (a comment of 2,000 Chinese characters is 18 KB encoded).
 MAX_BODY = 32 * 1024
 
 StartResponse = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class _Post:
+    """A plainly valid rating post as the edge has read it."""
+
+    environ: dict[str, Any]
+    token: str
+    form_token: integrity.FormToken
+    version: VersionShape
+    submission: services.Submission
+    device: str
+    cookies: Any
+
+    @property
+    def opens_case(self) -> bool:
+        return services.case_reason_of(self.version, self.submission) is not None
+
+    def language(self, config: Any) -> str:
+        """The citizen's, kept with a case."""
+        return _language(self.cookies, self.environ, config)
 
 
 class RatingIntake:
@@ -66,6 +93,8 @@ class RatingIntake:
         self.app = app
         self.wsgi_app = wsgi_app
         self._engine: Any = None
+        #: service point id → its unit, as the last rating stored there found it
+        self._units: dict[int, int] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
         if environ.get("REQUEST_METHOD") == "POST":
@@ -115,7 +144,8 @@ class RatingIntake:
             created_at=utcnow(),
         )
         with self.app.app_context():
-            stored = self._store(environ, token, form_token, version, submission, device, cookies)
+            post = _Post(environ, token, form_token, version, submission, device, cookies)
+            stored = self._store(post)
         if not stored:
             return None
         location = f"{environ.get('SCRIPT_NAME', '')}/thanks/{form_token.nonce}"
@@ -128,27 +158,17 @@ class RatingIntake:
 
     # ---- storing -----------------------------------------------------------------------------
 
-    def _store(
-        self,
-        environ: dict[str, Any],
-        token: str,
-        form_token: integrity.FormToken,
-        version: VersionShape,
-        submission: services.Submission,
-        device: str,
-        cookies: Any,
-    ) -> bool:
+    def _store(self, post: _Post) -> bool:
         """Count the limits and store the rating in one transaction; False: leave it to the view.
 
-        On PostgreSQL the statements go out in pipeline mode: the driver waits for the
-        database only for the point's row, the stored rating and the commit.
+        The limits are counted first, as the view counts them before it reads the point.
         """
         from citizenvoice.mail.services import is_enabled as mail_is_enabled
 
-        reason = services.case_reason_of(version, submission)
-        if reason is not None and mail_is_enabled():  # the outbox is written by the view
+        if post.opens_case and mail_is_enabled():  # the outbox is written by the view
             return False
-        config = self.app.config
+        if not self._within_limits(post.environ, post.device):
+            return False
         engine = self._engine_of_app()
         dialect = engine.dialect.name
         try:
@@ -156,34 +176,9 @@ class RatingIntake:
         except (SQLAlchemyError, _driver_errors(dialect)):  # unreachable: the view answers 503
             return False
         try:
-            driver = connection.driver_connection
-
-            def begin() -> None:  # after the reads, right before the first write
-                if dialect == "sqlite":
-                    driver.execute("BEGIN IMMEDIATE")
-
-            with _pipeline(driver, dialect):
-                cursor = Cursor(driver, dialect, begin)
-                point = services.point_ref_row(token, cursor)
-                taken = point is not None and form_token.point_id == point.id
-                taken = taken and self._within_limits(environ, device)
-                if point is None or not taken:
-                    connection.rollback()
-                    return False
-                # Read before SQLite's write transaction, which nothing else may wait for.
-                opened_on = submission.created_at.date() if submission.created_at else None
-                due = _read_deadlines(point.unit_id, opened_on) if reason and opened_on else None
-                services.store_rating(
-                    point.id,
-                    point.unit_id,
-                    version,
-                    submission,
-                    services.Rules.of(config),
-                    cursor,
-                    language=_language(cookies, environ, config) if reason else None,
-                    due=due,
-                    commit=True,
-                )
+            if dialect == "postgresql":
+                return self._store_at_point(connection, post)
+            return self._store_in_steps(connection, post)
         except DomainError:
             _quietly(connection.rollback)
             return False
@@ -193,6 +188,84 @@ class RatingIntake:
             return False
         finally:
             _quietly(connection.close)
+
+    def _store_in_steps(self, connection: Any, post: _Post) -> bool:
+        """SQLite: the point read, then the rating's statements in one write transaction."""
+        driver = connection.driver_connection
+
+        def begin() -> None:  # after the reads, right before the first write
+            driver.execute("BEGIN IMMEDIATE")
+
+        cursor = Cursor(driver, "sqlite", begin)
+        point = services.point_ref_row(post.token, cursor)
+        if point is None or post.form_token.point_id != point.id:
+            connection.rollback()
+            return False
+        submission = post.submission
+        # Read before SQLite's write transaction, which nothing else may wait for.
+        opened_on = submission.created_at.date() if submission.created_at else None
+        opens_case = post.opens_case and opened_on is not None
+        services.store_rating(
+            point.id,
+            point.unit_id,
+            post.version,
+            submission,
+            services.Rules.of(self.app.config),
+            cursor,
+            language=post.language(self.app.config) if opens_case else None,
+            due=_read_deadlines(point.unit_id, opened_on) if opens_case else None,
+            commit=True,
+        )
+        return True
+
+    def _store_at_point(self, connection: Any, post: _Post) -> bool:
+        """PostgreSQL: the rating in one message (:mod:`~citizenvoice.surveys.intake_pg`),
+        which checks the point itself. The unit of the form's point is remembered from an
+        earlier rating (the statement checks it too), else read first."""
+        token, point_id = normalize_token(post.token), post.form_token.point_id
+        if token is None or point_id is None:
+            return False
+        services.check_answers(post.version, post.submission)
+        driver = connection.driver_connection
+        driver.autocommit = True  # the message is its own transaction
+        try:
+            return self._store_in_one_message(driver, connection.info, token, point_id, post)
+        finally:
+            # As the pool's other users expect it (unless the connection is broken).
+            _quietly(lambda: setattr(driver, "autocommit", False))
+
+    def _store_in_one_message(
+        self, driver: Any, info: dict[str, Any], token: str, point_id: int, post: _Post
+    ) -> bool:
+        from citizenvoice.casework.services import case_opening
+
+        unit_id = self._units.get(point_id)
+        if unit_id is None:
+            point = services.point_ref_row(token, Cursor(driver, "postgresql"))
+            if point is None or point.id != point_id:
+                return False
+            unit_id = point.unit_id
+        config = self.app.config
+        parts = services.RatingParts.of(post.version, post.submission, services.Rules.of(config))
+        case = None
+        if parts.reason is not None:
+            opened_on = parts.values["created_at"].date()
+            due = _read_deadlines(unit_id, opened_on)
+            case = case_opening(unit_id, parts.reason, opened_on, post.language(config), due)
+        row = intake.rating_row(
+            point_id, post.version, parts.values, parts.contact, parts.repeat_since
+        )
+        params = intake.statement_parameters(
+            row, post.submission.answers, parts.flags, parts.contact, case
+        )
+        params.update(token=token, point_unit_id=unit_id)
+        stored = intake_pg.store(driver, info, params)
+        if stored is None:  # the point moved, closed or does not offer the service
+            self._units.pop(point_id, None)
+            return False
+        if len(self._units) >= MAX_REMEMBERED_POINTS:
+            self._units.clear()
+        self._units[point_id] = unit_id
         return True
 
     def _within_limits(self, environ: dict[str, Any], device: str) -> bool:
@@ -211,9 +284,26 @@ class RatingIntake:
         return allowed
 
     def _engine_of_app(self) -> Any:
+        """The app's engine on SQLite. On PostgreSQL an engine of the edge's own on the same
+        database whose pool hands out a connection without pinging it first (a round trip per
+        rating): a connection the database has dropped fails the rating's message instead, and
+        the view, whose pool pings, takes the post."""
         if self._engine is None:
-            self._engine = db.engine
+            engine = app_engine = db.engine
+            if engine.dialect.name == "postgresql":
+                options = {**self.app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
+                engine = create_engine(app_engine.url, **options)
+                # Closed with the app's: its connections go when the app's go.
+                event.listen(
+                    app_engine, "engine_disposed", lambda _: self._drop_engine(engine), once=True
+                )
+            self._engine = engine
         return self._engine
+
+    def _drop_engine(self, engine: Any) -> None:
+        engine.dispose()
+        if self._engine is engine:
+            self._engine = None
 
 
 def _read_deadlines(unit_id: int, day: Any) -> Any:
@@ -227,11 +317,6 @@ def _read_deadlines(unit_id: int, day: Any) -> Any:
     finally:
         write_intent.reset(intent)
         db.session.remove()
-
-
-def _pipeline(driver: Any, dialect: str) -> contextlib.AbstractContextManager[Any]:
-    """PostgreSQL's pipeline mode for the statements of one rating (SQLite needs none)."""
-    return driver.pipeline() if dialect == "postgresql" else contextlib.nullcontext()
 
 
 def _quietly(step: Callable[[], Any]) -> None:

@@ -153,32 +153,45 @@ POINT_OFFERS = (
     "SELECT 1 FROM service_point_services WHERE service_point_id = :point AND service_id = :service"
 )
 
-#: PostgreSQL stores a rating with everything it brings in one statement: the rating (with the
-#: repeated-device check), its answers, contact and flags, its case and the case's notices, and
-#: its place in the day's rollups, each part only when the rating row is new (a re-sent form
-#: inserts nothing) and the rollups only when it counts. One round trip instead of eight;
-#: the device's turn (:func:`take_device_turn`) is taken by the statement before, so that this
-#: statement's snapshot sees the device's earlier rating. SQLite runs the statements above.
-STORE_AND_COUNT = (  # constants only
-    f"WITH earlier AS ({DEVICE_REPEATS} AS repeats),"  # noqa: S608  # nosec B608
-    " r AS (INSERT INTO ratings (service_point_id, service_id, survey_version_id, overall,"
-    " created_at, is_verified, is_counted, has_contact, comment, comment_masked, follow_up_code,"
-    " device_hash, ip_hash, answered_seconds, nonce, ticket_id, kiosk_id, client_id)"
-    " VALUES (:service_point_id, :service_id, :survey_version_id, :overall, :created_at,"
-    " :is_verified, :is_counted AND NOT (SELECT repeats FROM earlier), :has_contact, :comment,"
+#: The columns of a rating that the statements below insert, and their values (the rating
+#: counts unless it is flagged already or the device repeats: ``earlier``).
+RATING_COLUMNS = (
+    "service_point_id, service_id, survey_version_id, overall, created_at, is_verified,"
+    " is_counted, has_contact, comment, comment_masked, follow_up_code, device_hash, ip_hash,"
+    " answered_seconds, nonce, ticket_id, kiosk_id, client_id"
+)
+RATING_VALUES = (
+    ":service_point_id, :service_id, :survey_version_id, :overall, :created_at, :is_verified,"
+    " :is_counted AND NOT (SELECT repeats FROM earlier), :has_contact, :comment,"
     " :comment_masked, :follow_up_code, :device_hash, :ip_hash, :answered_seconds, :nonce,"
-    " :ticket_id, :kiosk_id, :client_id)"
-    " ON CONFLICT (nonce) DO NOTHING RETURNING id, is_counted),"
+    " :ticket_id, :kiosk_id, :client_id"
+)
+#: Whether the device gave a counted rating at the point since ``:since``, as one value.
+EARLIER = f"earlier AS ({DEVICE_REPEATS} AS repeats)"
+# What a stored rating (``r``: its id and whether it counts) brings, as parts of a WITH. Each
+# part writes only when the rating row is new (a re-sent form inserts nothing), the rollups
+# only when it counts.
+#: Its answers.
+WITH_ANSWERS = (
     " answers AS (INSERT INTO rating_answers (rating_id, question_id, value)"
     " SELECT r.id, x.question_id, x.value FROM r,"
     " unnest(CAST(:question_ids AS integer[]), CAST(:answer_values AS integer[]))"
     " AS x(question_id, value)),"
+)
+#: The contact the citizen left.
+WITH_CONTACT = (
     " contact AS (INSERT INTO rating_contacts (rating_id, name, details, consented_at)"
     " SELECT r.id, :contact_name, :contact_details, :created_at FROM r WHERE :has_contact),"
+)
+#: Its flags: those it earned by itself, and a repeated device's (``earlier``).
+WITH_FLAGS = (
     " flags AS (INSERT INTO rating_flags (rating_id, kind, status, created_at, reason)"
     " SELECT r.id, k.kind, :flag_status, :created_at, '' FROM r, unnest(CAST(:flags AS"
     " varchar[]) || CASE WHEN (SELECT repeats FROM earlier) THEN ARRAY['DUPLICATE_DEVICE']"
     " ELSE CAST(ARRAY[] AS varchar[]) END) AS k(kind)),"
+)
+#: The case it opens, and the case's notices.
+WITH_CASE = (
     " opened AS (INSERT INTO cases (rating_id, unit_id, reason, status, opened_at,"
     " acknowledge_due, resolve_due, what_changed, public_reply, private_reply, reopen_count,"
     " language) SELECT r.id, :unit_id, :case_reason, :case_status, :created_at,"
@@ -189,7 +202,10 @@ STORE_AND_COUNT = (  # constants only
     " x.for_inspectors, opened.id, x.kind, :created_at FROM opened,"
     " unnest(CAST(:notice_kinds AS varchar[]), CAST(:notice_for_inspectors AS boolean[]))"
     " AS x(kind, for_inspectors)),"
-    " rollup AS (INSERT INTO rating_rollups (service_point_id, service_key, day, ratings,"
+)
+#: Its place in the day's rollups (the last part: no comma after it).
+WITH_ROLLUPS = (  # constants only
+    " rollup AS (INSERT INTO rating_rollups (service_point_id, service_key, day, ratings,"  # noqa: S608  # nosec B608
     " verified, overall_sum, level_1, level_2, level_3, level_4, level_5)"
     " SELECT :service_point_id, :service_key, :day, :ratings, :verified, :overall_sum, :level_1,"
     " :level_2, :level_3, :level_4, :level_5 FROM r WHERE r.is_counted"
@@ -201,6 +217,17 @@ STORE_AND_COUNT = (  # constants only
     " AS x(question_id, value) WHERE r.is_counted"
     " ON CONFLICT (service_point_id, service_key, day, question_id, value)"
     " DO UPDATE SET answers = answer_rollups.answers + excluded.answers)"
+)
+#: All that a rating brings.
+WITH_RATING = WITH_ANSWERS + WITH_CONTACT + WITH_FLAGS + WITH_CASE + WITH_ROLLUPS
+
+#: PostgreSQL stores a rating with everything it brings in one statement (:data:`WITH_RATING`).
+#: One round trip instead of eight; the device's turn (:func:`take_device_turn`) is taken by
+#: the statement before, so that this statement's snapshot sees the device's earlier rating.
+#: SQLite runs the statements above.
+STORE_AND_COUNT = (  # constants only
+    f"WITH {EARLIER}, r AS (INSERT INTO ratings ({RATING_COLUMNS}) VALUES ({RATING_VALUES})"  # noqa: S608  # nosec B608
+    f" ON CONFLICT (nonce) DO NOTHING RETURNING id, is_counted),{WITH_RATING}"
     " SELECT r.id, r.is_counted FROM r"
 )
 
@@ -392,9 +419,13 @@ def take_device_turn(point_id: int, device_hash: str, cursor: Cursor) -> None:
     """On PostgreSQL two submissions of one device at one point take turns (a lock held until
     the commit), so that the second sees the first; SQLite's writers take turns anyway."""
     if cursor.dialect == "postgresql":
-        digest = hashlib.blake2b(f"{point_id}:{device_hash}".encode(), digest_size=8).digest()
-        # Not fetched: in pipeline mode the lock goes out with the statement that follows.
-        cursor.execute(DEVICE_TURN, {"key": int.from_bytes(digest, "big", signed=True)})
+        cursor.execute(DEVICE_TURN, {"key": device_turn_key(point_id, device_hash)})
+
+
+def device_turn_key(point_id: int, device_hash: str) -> int:
+    """The advisory lock of a device's turn at a point (a signed 64-bit integer)."""
+    digest = hashlib.blake2b(f"{point_id}:{device_hash}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def is_repeat_device(point_id: int, device_hash: str, since: datetime, cursor: Cursor) -> bool:
@@ -408,7 +439,7 @@ def new_follow_up_code() -> str:
     return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(FOLLOW_UP_LENGTH))
 
 
-def _rating_row(
+def rating_row(
     point_id: int,
     version: VersionShape,
     values: dict[str, Any],
@@ -456,7 +487,7 @@ def store(
     ``Stored(id=None)``; a used ticket or a repeated kiosk id raises IntegrityError (the
     database decides, not a check before). :func:`count_stored` then adds it to the rollups.
     """
-    row = _rating_row(point_id, version, values, contact, repeat_since)
+    row = rating_row(point_id, version, values, contact, repeat_since)
     cursor = cursor or Cursor()
     if cursor.is_session_bound:
         db.session.flush()
@@ -584,9 +615,10 @@ def store_and_count(
     """:func:`store`, the case's opening and :func:`count_stored` in one statement, on
     PostgreSQL (:data:`STORE_AND_COUNT`). ``case``: the case's columns and notices
     (``casework.services.case_opening``), when storing the rating opens one. ``commit``: the
-    cursor's own connection commits before the result is read (in pipeline mode, the
-    statement and the COMMIT go out together). SQLite: :func:`_store_and_count_in_steps`."""
-    row = _rating_row(point_id, version, values, contact, repeat_since)
+    cursor's own connection commits once the rating is stored. SQLite:
+    :func:`_store_and_count_in_steps`. (The intake at the WSGI edge stores a rating on
+    PostgreSQL with :mod:`~citizenvoice.surveys.intake_pg` instead.)"""
+    row = rating_row(point_id, version, values, contact, repeat_since)
     if cursor.is_session_bound:
         db.session.flush()
     if cursor.dialect != "postgresql":
@@ -594,7 +626,25 @@ def store_and_count(
     if row["device_hash"] is not None and repeat_since is not None:
         take_device_turn(point_id, row["device_hash"], cursor)
     created_at: datetime = row["created_at"]
-    params = {
+    params = statement_parameters(row, answers, flags, contact, case)
+    cursor.execute(STORE_AND_COUNT, params)
+    if commit:
+        cursor.commit()
+    found = cursor.fetchone()
+    if found is None:  # a re-sent form: the first one stands
+        return Stored(None, row["nonce"], row["follow_up_code"], False, created_at)
+    return Stored(found[0], row["nonce"], row["follow_up_code"], bool(found[1]), created_at)
+
+
+def statement_parameters(
+    row: dict[str, Any],
+    answers: Mapping[int, int],
+    flags: list[FlagKind],
+    contact: tuple[str, str] | None,
+    case: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """The parameters of :data:`STORE_AND_COUNT` (``row``: the rating's, :func:`rating_row`)."""
+    return {
         **row,
         "is_counted": not flags,
         "question_ids": list(answers),
@@ -606,16 +656,9 @@ def store_and_count(
         "opens_case": case is not None,
         **(case or _NO_CASE),
         "service_key": row["service_id"] or 0,
-        "day": created_at.date(),
+        "day": row["created_at"].date(),
         **rating_counters(row["overall"], bool(row["is_verified"])),
     }
-    cursor.execute(STORE_AND_COUNT, params)
-    if commit:
-        cursor.commit()
-    found = cursor.fetchone()
-    if found is None:  # a re-sent form: the first one stands
-        return Stored(None, row["nonce"], row["follow_up_code"], False, created_at)
-    return Stored(found[0], row["nonce"], row["follow_up_code"], bool(found[1]), created_at)
 
 
 def _store_and_count_in_steps(

@@ -290,19 +290,24 @@ class Rules:
         )
 
 
-def _check(
-    point_id: int, version: intake.VersionShape, sub: Submission, cursor: intake.Cursor
-) -> None:
+def check_answers(version: intake.VersionShape, sub: Submission) -> None:
+    """What a rating's answers must be, whatever the point (RatingError otherwise)."""
     if sub.overall not in range(1, 6):
         raise RatingError(_l("Please choose how satisfied you are overall."))
     for question_id, value in sub.answers.items():
         question = version.question(question_id)
         if question is None or not question.allows(value):
             raise RatingError(_l("One of the answers is not valid."))
-    if sub.service_id is not None and not intake.point_offers(point_id, sub.service_id, cursor):
-        raise RatingError(_l("This service is not offered here."))
     if len(sub.comment) > COMMENT_MAX:
         raise RatingError(_l("The comment is too long."))
+
+
+def _check(
+    point_id: int, version: intake.VersionShape, sub: Submission, cursor: intake.Cursor
+) -> None:
+    check_answers(version, sub)
+    if sub.service_id is not None and not intake.point_offers(point_id, sub.service_id, cursor):
+        raise RatingError(_l("This service is not offered here."))
 
 
 def submission_flags(sub: Submission, rules: Rules) -> list[FlagKind]:
@@ -313,6 +318,45 @@ def submission_flags(sub: Submission, rules: Rules) -> list[FlagKind]:
     if sub.answered_seconds is not None and sub.answered_seconds < rules.min_seconds:
         flags.append(FlagKind.TOO_FAST)
     return flags
+
+
+@dataclass(frozen=True)
+class RatingParts:
+    """What storing a checked submission writes: the rating's columns (``values``), the flags
+    it earns by itself, the contact it leaves, the start of the repeated-device window and why
+    it opens a case (None: it opens none)."""
+
+    values: dict[str, Any]
+    flags: list[FlagKind]
+    contact: tuple[str, str] | None
+    repeat_since: datetime
+    reason: CaseReason | None
+
+    @classmethod
+    def of(cls, version: intake.VersionShape, sub: Submission, rules: Rules) -> RatingParts:
+        now = sub.created_at or utcnow()
+        contact = sub.contact_details.strip()
+        values = {
+            "overall": sub.overall,
+            "created_at": now,
+            "service_id": sub.service_id,
+            "is_verified": sub.ticket_id is not None,
+            "comment": sub.comment.strip() or None,
+            "device_hash": sub.device_hash,
+            "ip_hash": sub.ip_hash,
+            "answered_seconds": sub.answered_seconds,
+            "nonce": sub.nonce,
+            "ticket_id": sub.ticket_id,
+            "kiosk_id": sub.kiosk_id,
+            "client_id": sub.client_id,
+        }
+        return cls(
+            values,
+            submission_flags(sub, rules),
+            (sub.contact_name.strip()[:120], contact[:200]) if contact else None,
+            now - timedelta(hours=rules.device_window_hours),
+            None if sub.is_honeypot else case_reason_of(version, sub),  # robots open no case
+        )
 
 
 def store_rating(
@@ -337,39 +381,21 @@ def store_rating(
     """
     from citizenvoice.casework.services import case_opening, open_case
 
-    rules = rules or Rules()
     cursor = cursor or intake.Cursor()
     _check(point_id, version, sub, cursor)
-    now = sub.created_at or utcnow()
-    flags = submission_flags(sub, rules)
-    comment = sub.comment.strip() or None
-    contact = sub.contact_details.strip()
-    values = {
-        "overall": sub.overall,
-        "created_at": now,
-        "service_id": sub.service_id,
-        "is_verified": sub.ticket_id is not None,
-        "comment": comment,
-        "device_hash": sub.device_hash,
-        "ip_hash": sub.ip_hash,
-        "answered_seconds": sub.answered_seconds,
-        "nonce": sub.nonce,
-        "ticket_id": sub.ticket_id,
-        "kiosk_id": sub.kiosk_id,
-        "client_id": sub.client_id,
-    }
-    contact_row = (sub.contact_name.strip()[:120], contact[:200]) if contact else None
-    repeat_since = now - timedelta(hours=rules.device_window_hours)
-    reason = None if sub.is_honeypot else case_reason_of(version, sub)  # robots open no case
+    parts = RatingParts.of(version, sub, rules or Rules())
+    values, reason = parts.values, parts.reason
+    now: datetime = values["created_at"]
     case = case_opening(unit_id, reason, now.date(), language, due) if reason else None
     if case is not None or reason is None:  # unless the case sends e-mail
         return intake.store_and_count(
-            point_id, version, values, sub.answers, flags, contact_row, cursor,
-            repeat_since, case, commit,
+            point_id, version, values, sub.answers, parts.flags, parts.contact, cursor,
+            parts.repeat_since, case, commit,
         )  # fmt: skip
     stored = intake.store(
-        point_id, version, values, sub.answers, flags, contact_row, cursor, repeat_since
-    )
+        point_id, version, values, sub.answers, parts.flags, parts.contact, cursor,
+        parts.repeat_since,
+    )  # fmt: skip
     if stored.id is not None:  # else a re-sent form: the first one stands
         if reason is not None:
             open_case(stored.id, unit_id, reason, now, cursor, language, due)

@@ -10,11 +10,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from citizenvoice.casework.models import Case, Notification
 from citizenvoice.extensions import db
-from citizenvoice.surveys.models import Rating, RatingAnswer, RatingFlag, RatingRollup
+from citizenvoice.surveys.models import (
+    Rating,
+    RatingAnswer,
+    RatingContact,
+    RatingFlag,
+    RatingRollup,
+)
 from tests.surveys.conftest import counts, token_from_page
 
 
@@ -235,6 +241,114 @@ def test_a_retired_code_is_answered_by_the_view(app: Flask, point: Any, view_cal
     response = client.post(f"/s/{point.token}", data=answers_of(page))
     assert response.status_code == 410 and view_calls == [f"/s/{point.token}"]
     assert counts() == (1, 1)
+
+
+def rate_at_the_edge(app: Flask, token: str, view_calls: list, **extra: str) -> str:
+    """A rating the edge stores (and after which it knows the point's unit); its nonce."""
+    client, page = phone(app, token)
+    response = client.post(f"/s/{token}", data=answers_of(page, **extra))
+    assert response.status_code == 303 and view_calls == []
+    return str(response.headers["Location"].rsplit("/thanks/", 1)[1])
+
+
+@pytest.mark.parametrize("change", ["point closed", "unit closed", "new QR code"])
+def test_a_point_that_stops_taking_ratings_is_answered_by_the_view_even_after_the_edge_knew_it(
+    app: Flask, point: Any, view_calls: list, change: str
+):
+    """The edge remembers a point's unit after a rating there; the point's state is read again
+    with every rating all the same, so a closed point or a replaced code stores nothing."""
+    from citizenvoice.org.services import regenerate_token, set_point_active, set_unit_active
+
+    rate_once_by_view(app, point.token, view_calls)
+    rate_at_the_edge(app, point.token, view_calls)
+    token = point.token
+    client, page = phone(app, token)
+    if change == "point closed":
+        set_point_active(point, False)
+    elif change == "unit closed":
+        set_unit_active(point.unit, False)
+    else:
+        regenerate_token(point)
+    db.session.commit()
+    response = client.post(f"/s/{token}", data=answers_of(page, overall="1"))
+    assert response.status_code == 410 and view_calls == [f"/s/{token}"]
+    db.session.rollback()
+    assert counts() == (2, 2)
+    assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_a_point_moved_to_another_unit_has_its_cases_opened_there(
+    app: Flask, point: Any, make_unit: Any, view_calls: list
+):
+    """A point whose unit is corrected after the edge learnt it: the next cases go to the new
+    unit."""
+    old_unit, new_unit = point.unit_id, make_unit().id
+    rate_once_by_view(app, point.token, view_calls)
+    rate_at_the_edge(app, point.token, view_calls)
+    db.session.rollback()  # a fresh transaction for the correction
+    point = db.session.merge(point)
+    point.unit_id = new_unit
+    db.session.commit()
+    nonces = []
+    for _ in range(2):
+        client, page = phone(app, point.token)
+        response = client.post(f"/s/{point.token}", data=answers_of(page, overall="1"))
+        assert response.status_code == 303
+        nonces.append(response.headers["Location"].rsplit("/thanks/", 1)[1])
+    # PostgreSQL's edge finds its remembered unit wrong and leaves the first to the view;
+    # SQLite's reads the point with every rating.
+    moved_by_view = [f"/s/{point.token}"] if db.engine.dialect.name == "postgresql" else []
+    assert view_calls == moved_by_view
+    db.session.rollback()
+    units = db.session.scalars(
+        select(Case.unit_id)
+        .join(Rating, Rating.id == Case.rating_id)
+        .where(Rating.nonce.in_(nonces))
+    ).all()
+    assert units == [new_unit, new_unit] and old_unit != new_unit
+
+
+def test_a_service_the_point_does_not_offer_is_explained_by_the_view(
+    app: Flask, point: Any, view_calls: list
+):
+    from citizenvoice.org.services import create_service
+
+    elsewhere = create_service("elsewhere", "Offered elsewhere")
+    db.session.commit()
+    rate_once_by_view(app, point.token, view_calls)
+    rate_at_the_edge(app, point.token, view_calls)
+    client, page = phone(app, point.token)
+    response = client.post(f"/s/{point.token}", data=answers_of(page, service=str(elsewhere.id)))
+    assert response.status_code == 400 and view_calls == [f"/s/{point.token}"]
+    assert "This service is not offered here." in response.get_data(as_text=True)
+    db.session.rollback()
+    assert counts() == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "It's fine; they said \\'no\\' -- then $1 %s %(x)s ); DROP TABLE ratings; --",
+        "窗口的工作人员很耐心 👍 \\x00 E'\\\\'",
+        "line one\nline two\ttab",
+    ],
+)
+def test_the_edge_stores_a_comment_as_typed(app: Flask, point: Any, view_calls: list, comment: str):
+    """Quotes, backslashes, placeholders, another script and emoji reach the database as the
+    citizen typed them, with the contact they left."""
+    rate_once_by_view(app, point.token, view_calls)
+    nonce = rate_at_the_edge(
+        app, point.token, view_calls, comment=comment, contact_name="O'Brien \\ 李",
+        contact_details="o'brien@example.org", consent="y",
+    )  # fmt: skip
+    stored = _stored(nonce)
+    assert stored["comment"] == comment.strip() and stored["has_contact"]
+    rating = db.session.scalar(select(Rating).where(Rating.nonce == nonce))
+    assert rating is not None
+    contact = db.session.get(RatingContact, rating.id)
+    assert contact is not None and contact.name == "O'Brien \\ 李"
+    assert contact.details == "o'brien@example.org"
+    assert counts() == (2, 2)
 
 
 def test_limits_are_counted_once_whoever_stores(app: Flask, point: Any, view_calls: list):
