@@ -4,10 +4,10 @@ Each message between the application and PostgreSQL costs both processes a syste
 wake-up, which on a small machine cost more than most statements. The edge therefore sends a
 rating as one simple-protocol message of two statements, which PostgreSQL runs as one
 transaction (each statement with a fresh snapshot): the device's turn at the point (an advisory
-lock held until the commit), then ``EXECUTE`` of :data:`STORE_AT_POINT`, prepared once per
+lock held until the commit), then ``EXECUTE`` of :func:`store_at_point`, prepared once per
 connection. One message out, one answer back.
 
-:data:`STORE_AT_POINT` is :data:`~citizenvoice.surveys.intake.STORE_AND_COUNT` that first
+:func:`store_at_point` is :data:`~citizenvoice.surveys.intake.STORE_AND_COUNT` that first
 checks the point in the same snapshot: the QR token names the point, the point and its unit
 take ratings, the point belongs to the unit the caller expects, and offers the service rated.
 If not, nothing is written and the caller leaves the post to the view, which explains.
@@ -41,27 +41,31 @@ POINT = (
 )
 
 
-def store_at_point(contact: bool, case: bool) -> str:
+def store_at_point(contact: bool, case: bool, flags: bool) -> str:
     """The statement that stores a rating at :data:`POINT`, with or without the parts for a
-    contact and a case (a statement does less work for each part it does not have). It
-    answers whether the point takes the rating, the stored rating's id (NULL: its nonce was
-    stored already) and whether it counts."""
+    contact, a case and flags (a statement does less work for each part it does not have).
+    Without flags, a rating whose device repeats (``earlier``), and so earns a flag, is not
+    stored: the caller sends it again with them. It answers whether the point takes the
+    rating, whether the device repeats, the stored rating's id (NULL: its nonce was stored
+    already, or it must be sent again) and whether it counts."""
     parts = (
         intake.WITH_ANSWERS
         + (intake.WITH_CONTACT if contact else "")
-        + intake.WITH_FLAGS
+        + (intake.WITH_FLAGS if flags else "")
         + (intake.WITH_CASE if case else "")
         + intake.WITH_ROLLUPS
     )
+    unflagged = "" if flags else " WHERE NOT (SELECT repeats FROM earlier)"
     return (  # constants only
         f"WITH {POINT}, {intake.EARLIER}, r AS (INSERT INTO ratings ({intake.RATING_COLUMNS})"  # noqa: S608  # nosec B608
-        f" SELECT {intake.RATING_VALUES} FROM point ON CONFLICT (nonce) DO NOTHING"
+        f" SELECT {intake.RATING_VALUES} FROM point{unflagged} ON CONFLICT (nonce) DO NOTHING"
         f" RETURNING id, is_counted),{parts}"
-        " SELECT EXISTS (SELECT 1 FROM point), (SELECT id FROM r), (SELECT is_counted FROM r)"
+        " SELECT EXISTS (SELECT 1 FROM point), (SELECT repeats FROM earlier),"
+        " (SELECT id FROM r), (SELECT is_counted FROM r)"
     )
 
 
-#: The declared type of each parameter of :data:`STORE_AT_POINT`, which also decides how its
+#: The declared type of each parameter of :func:`store_at_point`, which also decides how its
 #: value is written as a literal.
 PARAMETER_TYPES: dict[str, str] = {
     "service_point_id": "integer",
@@ -144,8 +148,8 @@ class Prepared:
 
     @classmethod
     @functools.cache
-    def of(cls, contact: bool, case: bool) -> Prepared:
-        body, names = _numbered(store_at_point(contact, case))
+    def of(cls, contact: bool, case: bool, flags: bool) -> Prepared:
+        body, names = _numbered(store_at_point(contact, case, flags))
         # A new text gets a new name (connections outlive no deployment, but tests reuse them).
         name = "cv_store_at_point_" + hashlib.sha256(body.encode()).hexdigest()[:12]
         types = ", ".join(PARAMETER_TYPES[n] for n in names)
@@ -252,7 +256,27 @@ def store(driver: Any, info: dict[str, Any], params: Mapping[str, Any]) -> Store
     nonce was stored already. Driver errors are raised as they come (the database has rolled
     the transaction back).
     """
-    statement = Prepared.of(bool(params["has_contact"]), bool(params["opens_case"]))
+    contact, case = bool(params["has_contact"]), bool(params["opens_case"])
+    flags = bool(params["flags"])
+    point_takes, repeats, rating_id, is_counted = _execute(
+        driver, info, Prepared.of(contact, case, flags), params
+    )
+    if point_takes and repeats and not flags:  # stored nothing: it earns a flag
+        point_takes, repeats, rating_id, is_counted = _execute(
+            driver, info, Prepared.of(contact, case, True), params
+        )
+    if not point_takes:
+        return None
+    return Stored(
+        rating_id, params["nonce"], params["follow_up_code"], bool(is_counted),
+        params["created_at"],
+    )  # fmt: skip
+
+
+def _execute(
+    driver: Any, info: dict[str, Any], statement: Prepared, params: Mapping[str, Any]
+) -> tuple[Any, ...]:
+    """The device's turn and ``statement`` in one message: the statement's answer."""
     prepared: set[str] = info.setdefault(PREPARED, set())
     if statement.name not in prepared:
         driver.execute(statement.prepare, prepare=False)
@@ -267,10 +291,4 @@ def store(driver: Any, info: dict[str, Any], params: Mapping[str, Any]) -> Store
         cursor.execute(message, prepare=False)
         if turn:
             cursor.nextset()
-        point_takes, rating_id, is_counted = cursor.fetchone()
-    if not point_takes:
-        return None
-    return Stored(
-        rating_id, params["nonce"], params["follow_up_code"], bool(is_counted),
-        params["created_at"],
-    )  # fmt: skip
+        return tuple(cursor.fetchone())
