@@ -7,8 +7,10 @@ The real side is what a phone does: GET the survey page without cookies (which h
 device cookie, the session with the CSRF token and the signed form token), then POST the
 answers with those cookies. The GETs are made first, untimed; the timed part is the POSTs.
 The bare side POSTs the same answers to ``bench/bare_app.py``, which does one INSERT.
-The timed POSTs alternate between the two sides in A B B A order so that a drift in the
-machine's load (other people's tests) weighs on both alike.
+The timed POSTs alternate between the two sides in rounds of A B B A so that a drift in the
+machine's load (other people's tests) weighs on both alike; several short rounds rather than
+one long one, because a pause of the shared machine lasts seconds and would otherwise fall on
+one side.
 
 Then the database is checked: every acknowledged post (303 to ``/thanks/<nonce>``) is exactly
 one row, no row lacks an acknowledgement, no nonce appears twice, no 5xx, and every real rating
@@ -39,11 +41,12 @@ class Size:
     posts: int  # timed posts per side
     warmup: int  # untimed posts per side, before timing
     concurrency: int
+    rounds: int = 1  # rounds of A B B A among which the timed posts are shared
 
 
 SIZES = {
     # QUALITY.md: 100 concurrent clients on PostgreSQL, 20 concurrent writers on SQLite.
-    "full": {"postgresql": Size(1200, 100, 100), "sqlite": Size(1200, 100, 20)},
+    "full": {"postgresql": Size(3200, 200, 100, 4), "sqlite": Size(3200, 200, 20, 4)},
     "quick": {"postgresql": Size(200, 20, 20), "sqlite": Size(200, 20, 10)},
 }
 
@@ -139,6 +142,24 @@ def _check(db: common.Database, point_id: int, side: Side, planned: int) -> dict
     }
 
 
+Chunk = tuple["Side", Any, list[loadgen.Request]]  # a side, its server, its posts
+
+
+def _rounds(size: Size, a: Chunk, b: Chunk) -> list[Chunk]:
+    """The timed chunks in rounds of A B B A; each chunk an equal share of a side's timed posts
+    (the last one of each side takes what the division leaves)."""
+    count = 2 * size.rounds
+    step = (min(len(a[2]), len(b[2])) - size.warmup) // count
+    chunks = []
+    for n in range(count):
+        start = size.warmup + n * step
+        end = start + step if n < count - 1 else None
+        first, second = (a, b) if n % 2 == 0 else (b, a)
+        chunks.append((first[0], first[1], first[2][start:end]))
+        chunks.append((second[0], second[1], second[2][start:end]))
+    return chunks
+
+
 def _latency_ms(results: list[loadgen.Result], q: float) -> float:
     return round(1000 * common.percentile([r.latency for r in results if r.status], q), 1)
 
@@ -165,7 +186,8 @@ def run(kind: str, quick: bool, log: Any) -> dict[str, Any]:
             log(f"  {kind}: fetched {total} survey pages, {pages_rps:.0f}/s")
             if len(real_posts) < total:  # the time limit cut the fetching short
                 log(f"  {kind}: only {len(real_posts)} pages within {FETCH_LIMIT:.0f} s")
-                size = Size(len(real_posts) - size.warmup, size.warmup, size.concurrency)
+                fetched = len(real_posts) - size.warmup
+                size = Size(fetched, size.warmup, size.concurrency, size.rounds)
                 total = len(real_posts)
             bare_posts = _bare_posts(bare_id, office.version_id, total)
             real = Side("real", [])
@@ -173,14 +195,7 @@ def run(kind: str, quick: bool, log: Any) -> dict[str, Any]:
             c = size.concurrency
             real.add(loadgen.run(real_srv.port, real_posts[: size.warmup], c), timed=False)
             bare.add(loadgen.run(bare_srv.port, bare_posts[: size.warmup], c), timed=False)
-            # A B B A: bare, real, real, bare — each chunk half of a side's timed posts.
-            half = size.posts // 2
-            chunks = [
-                (bare, bare_srv, bare_posts[size.warmup : size.warmup + half]),
-                (real, real_srv, real_posts[size.warmup : size.warmup + half]),
-                (real, real_srv, real_posts[size.warmup + half :]),
-                (bare, bare_srv, bare_posts[size.warmup + half :]),
-            ]
+            chunks = _rounds(size, (bare, bare_srv, bare_posts), (real, real_srv, real_posts))
             timed: dict[str, list[loadgen.Result]] = {"real": [], "bare": []}
             chunk_rps: list[str] = []
             for side, srv, requests in chunks:
