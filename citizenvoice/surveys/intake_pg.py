@@ -41,27 +41,23 @@ POINT = (
 )
 
 
-def store_at_point(contact: bool, case: bool, flags: bool) -> str:
+def store_at_point(contact: bool, case: bool) -> str:
     """The statement that stores a rating at :data:`POINT`, with or without the parts for a
-    contact, a case and flags (a statement does less work for each part it does not have).
-    Without flags, a rating whose device repeats (``earlier``), and so earns a flag, is not
-    stored: the caller sends it again with them. It answers whether the point takes the
-    rating, whether the device repeats, the stored rating's id (NULL: its nonce was stored
-    already, or it must be sent again) and whether it counts."""
+    contact and a case (a statement does less work for each part it does not have). It
+    answers whether the point takes the rating, the stored rating's id (NULL: its nonce was
+    stored already) and whether it counts."""
     parts = (
         intake.WITH_ANSWERS
         + (intake.WITH_CONTACT if contact else "")
-        + (intake.WITH_FLAGS if flags else "")
+        + intake.WITH_FLAGS
         + (intake.WITH_CASE if case else "")
         + intake.WITH_ROLLUPS
     )
-    unflagged = "" if flags else " WHERE NOT (SELECT repeats FROM earlier)"
     return (  # constants only
         f"WITH {POINT}, {intake.EARLIER}, r AS (INSERT INTO ratings ({intake.RATING_COLUMNS})"  # noqa: S608  # nosec B608
-        f" SELECT {intake.RATING_VALUES} FROM point{unflagged} ON CONFLICT (nonce) DO NOTHING"
+        f" SELECT {intake.RATING_VALUES} FROM point ON CONFLICT (nonce) DO NOTHING"
         f" RETURNING id, is_counted),{parts}"
-        " SELECT EXISTS (SELECT 1 FROM point), (SELECT repeats FROM earlier),"
-        " (SELECT id FROM r), (SELECT is_counted FROM r)"
+        " SELECT EXISTS (SELECT 1 FROM point), (SELECT id FROM r), (SELECT is_counted FROM r)"
     )
 
 
@@ -148,8 +144,8 @@ class Prepared:
 
     @classmethod
     @functools.cache
-    def of(cls, contact: bool, case: bool, flags: bool) -> Prepared:
-        body, names = _numbered(store_at_point(contact, case, flags))
+    def of(cls, contact: bool, case: bool) -> Prepared:
+        body, names = _numbered(store_at_point(contact, case))
         # A new text gets a new name (connections outlive no deployment, but tests reuse them).
         name = "cv_store_at_point_" + hashlib.sha256(body.encode()).hexdigest()[:12]
         types = ", ".join(PARAMETER_TYPES[n] for n in names)
@@ -256,27 +252,7 @@ def store(driver: Any, info: dict[str, Any], params: Mapping[str, Any]) -> Store
     nonce was stored already. Driver errors are raised as they come (the database has rolled
     the transaction back).
     """
-    contact, case = bool(params["has_contact"]), bool(params["opens_case"])
-    flags = bool(params["flags"])
-    point_takes, repeats, rating_id, is_counted = _execute(
-        driver, info, Prepared.of(contact, case, flags), params
-    )
-    if point_takes and repeats and not flags:  # stored nothing: it earns a flag
-        point_takes, repeats, rating_id, is_counted = _execute(
-            driver, info, Prepared.of(contact, case, True), params
-        )
-    if not point_takes:
-        return None
-    return Stored(
-        rating_id, params["nonce"], params["follow_up_code"], bool(is_counted),
-        params["created_at"],
-    )  # fmt: skip
-
-
-def _execute(
-    driver: Any, info: dict[str, Any], statement: Prepared, params: Mapping[str, Any]
-) -> tuple[Any, ...]:
-    """The device's turn and ``statement`` in one message: the statement's answer."""
+    statement = Prepared.of(bool(params["has_contact"]), bool(params["opens_case"]))
     prepared: set[str] = info.setdefault(PREPARED, set())
     if statement.name not in prepared:
         driver.execute(statement.prepare, prepare=False)
@@ -291,4 +267,10 @@ def _execute(
         cursor.execute(message, prepare=False)
         if turn:
             cursor.nextset()
-        return tuple(cursor.fetchone())
+        point_takes, rating_id, is_counted = cursor.fetchone()
+    if not point_takes:
+        return None
+    return Stored(
+        rating_id, params["nonce"], params["follow_up_code"], bool(is_counted),
+        params["created_at"],
+    )  # fmt: skip
