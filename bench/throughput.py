@@ -149,7 +149,7 @@ def _rounds(size: Size, a: Chunk, b: Chunk) -> list[Chunk]:
     """The timed chunks in rounds of A B B A; each chunk an equal share of a side's timed posts
     (the last one of each side takes what the division leaves)."""
     count = 2 * size.rounds
-    step = (min(len(a[2]), len(b[2])) - size.warmup) // count
+    step = size.posts // count
     chunks = []
     for n in range(count):
         start = size.warmup + n * step
