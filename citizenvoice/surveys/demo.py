@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, insert, select, text
 
@@ -74,10 +74,47 @@ PHONE_COMMENTS = [
 ]
 
 
-def _level(rng: random.Random, quality: float) -> int:
+# ---- how the demo's citizens rate (the benchmark's simulated phones rate the same way) ------
+
+
+def citizen_level(rng: random.Random, quality: float) -> int:
     """Overall level 1..5 drawn around ``quality`` (0 = awful, 1 = excellent)."""
     score = min(max(rng.gauss(quality, 0.2), 0.0), 0.999)
     return 1 + int(score * 5)
+
+
+Asked = TypeVar("Asked", bound="QuestionLike")
+Chosen = TypeVar("Chosen")
+
+
+class QuestionLike(Protocol):
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def kind(self) -> QuestionKind: ...
+
+
+def citizen_answers(
+    rng: random.Random, overall: int, questions: Iterable[Asked]
+) -> list[tuple[Asked, int]]:
+    """The questions a citizen who rated ``overall`` answers, with the answers: many answer
+    only the overall question and most skip one now and then; the levels follow the overall
+    one, and few report being asked for gifts or fees (``gifts``)."""
+    if rng.random() < 0.35:  # many people answer only the overall question
+        return []
+    answered = []
+    for question in questions:
+        if rng.random() < 0.15:
+            continue
+        if question.kind is QuestionKind.SCALE:
+            value = min(max(overall + rng.choice((-1, 0, 0, 0, 1)), 1), 5)
+        elif question.code == "gifts":
+            value = 1 if rng.random() < 0.004 * (6 - overall) else 0
+        else:
+            value = 1 if rng.random() < 0.2 + 0.15 * overall else 0
+        answered.append((question, value))
+    return answered
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -131,9 +168,7 @@ class Builder:
             {
                 "id": rating_id,
                 "service_point_id": point.id,
-                "service_id": rng.choice(services_).id
-                if services_ and rng.random() < 0.7
-                else None,
+                "service_id": getattr(citizen_service(rng, services_), "id", None),
                 "survey_version_id": self.version_id,
                 "overall": overall,
                 "created_at": moment,
@@ -170,18 +205,7 @@ class Builder:
         return rating_id
 
     def _answers(self, rating_id: int, overall: int) -> None:
-        rng = self.rng
-        if rng.random() < 0.35:  # many people answer only the overall question
-            return
-        for question in self.questions:
-            if rng.random() < 0.15:
-                continue
-            if question.kind is QuestionKind.SCALE:
-                value = min(max(overall + rng.choice((-1, 0, 0, 0, 1)), 1), 5)
-            elif question.code == "gifts":
-                value = 1 if rng.random() < 0.004 * (6 - overall) else 0
-            else:
-                value = 1 if rng.random() < 0.2 + 0.15 * overall else 0
+        for question, value in citizen_answers(self.rng, overall, self.questions):
             self.answers.append(
                 {"rating_id": rating_id, "question_id": question.id, "value": value}
             )
@@ -210,12 +234,26 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[start : start + CHUNK]
 
 
-def _comment(rng: random.Random, overall: int) -> str | None:
+def citizen_comment(rng: random.Random, overall: int) -> str | None:
+    """The comment a citizen who rated ``overall`` leaves, if any (more often after a bad
+    visit; a few give a phone number, which the platform masks)."""
     if rng.random() > (0.16 if overall <= 2 else 0.05):
         return None
     if rng.random() < 0.03:
         return rng.choice(PHONE_COMMENTS)
     return rng.choice(BAD_COMMENTS if overall <= 3 else GOOD_COMMENTS)
+
+
+def citizen_contact(rng: random.Random, overall: int) -> str | None:
+    """The phone number a citizen leaves for a reply, if any (a few after a bad visit)."""
+    if overall <= 2 and rng.random() < 0.1:
+        return f"13{rng.randrange(10**9):09d}"
+    return None
+
+
+def citizen_service(rng: random.Random, offered: Sequence[Chosen]) -> Chosen | None:
+    """The service a citizen says they came for, among those ``offered``; most say."""
+    return rng.choice(offered) if offered and rng.random() < 0.7 else None
 
 
 def _ordinary(builder: Builder, point: ServicePoint, quality: float, today: date) -> None:
@@ -225,11 +263,9 @@ def _ordinary(builder: Builder, point: ServicePoint, quality: float, today: date
         day = today - timedelta(days=offset)
         season = 1 + 0.15 * math.sin(2 * math.pi * day.timetuple().tm_yday / 365)
         for _ in range(_poisson(rng, WEEKDAY_MEAN * WEEKDAY_FACTOR[day.weekday()] * season)):
-            overall = _level(rng, quality)
-            comment = _comment(rng, overall)
-            contact = None
-            if overall <= 2 and rng.random() < 0.1:
-                contact = f"13{rng.randrange(10**9):09d}"
+            overall = citizen_level(rng, quality)
+            comment = citizen_comment(rng, overall)
+            contact = citizen_contact(rng, overall)
             builder.rating(
                 point,
                 _moment(rng, day),
