@@ -23,10 +23,19 @@ from typing import Any
 from bench import common
 
 RESULTS = Path(__file__).resolve().parent / "results"
-CASES = ["throughput", "dashboard", "unit_load", "recompute", "page_weight", "qr"]
+CASES = [
+    "throughput",
+    "throughput_uniform",
+    "dashboard",
+    "unit_load",
+    "recompute",
+    "page_weight",
+    "qr",
+]
 #: Cases that use a database each time they run, and on which databases by default.
 DEFAULT_DATABASES = {
     "throughput": ("sqlite", "postgresql"),
+    "throughput_uniform": ("sqlite", "postgresql"),
     "dashboard": ("sqlite", "postgresql"),
     "unit_load": ("sqlite", "postgresql"),
     # A 2,000-unit city runs on PostgreSQL; ``--db sqlite`` measures SQLite too.
@@ -39,10 +48,10 @@ def log(message: str) -> None:
 
 
 def _case(name: str, kind: str | None, quick: bool) -> dict[str, Any]:
-    if name == "throughput":
+    if name in ("throughput", "throughput_uniform"):
         from bench import throughput
 
-        return throughput.run(str(kind), quick, log)
+        return throughput.run(str(kind), quick, log, "uniform" if "uniform" in name else "city")
     if name == "dashboard":
         from bench import dashboard
 
@@ -140,11 +149,13 @@ def headline(key: str, r: dict[str, Any]) -> str:
     if status in ("error", "skipped"):
         return f"{status.upper()}: {r.get('error') or r.get('reason')}"
     name = key.split(".")[0]
-    if name == "throughput":
+    if name.startswith("throughput"):
         lat = r["latency_ms"]["real"]
         c = r["checks"]["real"]
+        cases = r["workload"]["opening_a_case"]
         return (
             f"real {r['real_rps']}/s vs bare {r['bare_rps']}/s = {r['ratio']} (goal {r['goal']});"
+            f" {r['mix']} mix, {round(100 * cases)}% of posts opened a case;"
             f" real p50 {lat['p50']} ms p99 {lat['p99']} ms;"
             f" rows {c['rows']} = acknowledged {c['acknowledged']}, lost {c['lost']},"
             f" duplicated {c['duplicated']}, 5xx {c['status_5xx']}"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlencode
+
+from citizenvoice.surveys import demo
+from citizenvoice.surveys.models import QuestionKind
 
 
 class FormPage(HTMLParser):
@@ -66,7 +70,8 @@ def parse(html: bytes | str) -> FormPage:
 
 
 def answers(page: FormPage, rng: random.Random) -> bytes:
-    """The urlencoded body a citizen sends: every scale and yes/no question answered."""
+    """The urlencoded body of a phone that answers every scale and yes/no question, each at
+    random (so about half report being asked for gifts, and most posts open a case)."""
     fields: list[tuple[str, str]] = list(page.hidden.items())
     for name, choices in page.radios.items():
         fields.append((name, rng.choice(choices)))
@@ -80,3 +85,49 @@ def cookie_header(set_cookies: list[str]) -> str:
     """The Cookie header a browser sends back after these Set-Cookie headers."""
     pairs = [header.split(";", 1)[0].strip() for header in set_cookies]
     return "; ".join(p for p in pairs if "=" in p)
+
+
+#: The satisfaction of the office the benchmark's citizens visit (``surveys.demo``: 0 awful,
+#: 1 excellent; the demo's offices range from 0.45 to 0.9, most between 0.55 and 0.8).
+CITY_QUALITY = 0.7
+
+
+@dataclass(frozen=True)
+class FormQuestion:
+    """A question as the page shows it: radios named ``q_<code>``, five levels or yes/no."""
+
+    name: str
+    code: str
+    kind: QuestionKind
+
+
+def questions(page: FormPage) -> list[FormQuestion]:
+    return [
+        FormQuestion(
+            name, name[2:], QuestionKind.SCALE if len(set(choices)) == 5 else QuestionKind.YES_NO
+        )
+        for name, choices in page.radios.items()
+        if name.startswith("q_")
+    ]
+
+
+def citizen_answers(page: FormPage, rng: random.Random, quality: float = CITY_QUALITY) -> bytes:
+    """The urlencoded body of a citizen who rates as the demo's citizens do
+    (``surveys.demo``) after a visit to an office of ``quality``: the overall level, the
+    questions they answer, the service they came for, and now and then a comment or a phone
+    number for a reply (with consent)."""
+    overall = demo.citizen_level(rng, quality)
+    comment = demo.citizen_comment(rng, overall)
+    contact = demo.citizen_contact(rng, overall)
+    offered = [value for value in page.selects.get("service", []) if value not in ("", "0")]
+    service = demo.citizen_service(rng, offered)
+    fields: list[tuple[str, str]] = [*page.hidden.items(), ("overall", str(overall))]
+    fields += [
+        (q.name, str(value)) for q, value in demo.citizen_answers(rng, overall, questions(page))
+    ]
+    fields.append(("service", service or "0"))
+    texts = {"comment": comment or "", "contact_details": contact or ""}
+    fields.extend((name, texts.get(name, "")) for name in page.texts)
+    if contact:
+        fields.append(("consent", "y"))
+    return urlencode(fields).encode()
