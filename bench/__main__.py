@@ -32,6 +32,8 @@ CASES = [
     "page_weight",
     "qr",
 ]
+#: The throughput cases and the mix of answers each one's phones post (``throughput.MIXES``).
+THROUGHPUT_MIXES = {"throughput": "city", "throughput_uniform": "uniform"}
 #: Cases that use a database each time they run, and on which databases by default.
 DEFAULT_DATABASES = {
     "throughput": ("sqlite", "postgresql"),
@@ -48,10 +50,10 @@ def log(message: str) -> None:
 
 
 def _case(name: str, kind: str | None, quick: bool) -> dict[str, Any]:
-    if name in ("throughput", "throughput_uniform"):
+    if name in THROUGHPUT_MIXES:
         from bench import throughput
 
-        return throughput.run(str(kind), quick, log, "uniform" if "uniform" in name else "city")
+        return throughput.run(str(kind), quick, log, THROUGHPUT_MIXES[name])
     if name == "dashboard":
         from bench import dashboard
 
@@ -149,7 +151,7 @@ def headline(key: str, r: dict[str, Any]) -> str:
     if status in ("error", "skipped"):
         return f"{status.upper()}: {r.get('error') or r.get('reason')}"
     name = key.split(".")[0]
-    if name.startswith("throughput"):
+    if name in THROUGHPUT_MIXES:
         lat = r["latency_ms"]["real"]
         c = r["checks"]["real"]
         cases = r["workload"]["opening_a_case"]

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, insert, select, text
 
+from citizenvoice.casework.services import INTEGRITY_QUESTION
 from citizenvoice.core.db import utcnow
 from citizenvoice.extensions import db
 from citizenvoice.integrity.masking import mask_personal_data
@@ -100,7 +101,7 @@ def citizen_answers(
 ) -> list[tuple[Asked, int]]:
     """The questions a citizen who rated ``overall`` answers, with the answers: many answer
     only the overall question and most skip one now and then; the levels follow the overall
-    one, and few report being asked for gifts or fees (``gifts``)."""
+    one, and few report being asked for gifts or fees (the integrity question)."""
     if rng.random() < 0.35:  # many people answer only the overall question
         return []
     answered = []
@@ -109,7 +110,7 @@ def citizen_answers(
             continue
         if question.kind is QuestionKind.SCALE:
             value = min(max(overall + rng.choice((-1, 0, 0, 0, 1)), 1), 5)
-        elif question.code == "gifts":
+        elif question.code == INTEGRITY_QUESTION:
             value = 1 if rng.random() < 0.004 * (6 - overall) else 0
         else:
             value = 1 if rng.random() < 0.2 + 0.15 * overall else 0
